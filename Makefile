@@ -1,0 +1,32 @@
+# From a fresh clone: `make run` (the bot, or a terminal chat on sample articles) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[llm,fast,bench,dev]"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/newsbot run
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check bot retrieval tests bench
+	$(BIN)/mypy bot retrieval
+
+bench: install
+	$(BIN)/python bench/compare.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,34 @@
+"""Domain errors. Their messages are written for the person using newsbot."""
+
+from __future__ import annotations
+
+
+class NewsbotError(Exception):
+    """Base class: anything a front may show to a user as it is."""
+
+
+class ConfigError(NewsbotError):
+    """The configuration is wrong or incomplete (a missing extra, a bad model name, …)."""
+
+
+class SourceError(NewsbotError):
+    """One source (file, URL, feed entry) could not be read; the rest of a batch goes on."""
+
+    def __init__(self, origin: str, reason: str) -> None:
+        super().__init__(f"{origin}: {reason}")
+        self.origin = origin
+        self.reason = reason
+
+
+class ArticleNotFound(NewsbotError):
+    def __init__(self, article_id: str) -> None:
+        super().__init__(f"No stored article has the id {article_id!r}.")
+        self.article_id = article_id
+
+
+class InvalidQuestion(NewsbotError):
+    """The question is empty, too long, or otherwise cannot be asked."""
+
+
+class LLMError(NewsbotError):
+    """The LLM could not be reached or did not answer in time."""

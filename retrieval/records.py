@@ -1,0 +1,223 @@
+"""Typed records that flow between the steps of the engine.
+
+Article -> Chunk (stored) -> Passage (a search hit) -> Answer with Citations.
+Every chunk carries its article's id, title, outlet, date and URL, so a citation
+never has to look anything up again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+SHARED_SPACE = "shared"
+"""The knowledge base every server and DM sees (articles ingested from the command line)."""
+
+
+def short_hash(*parts: str, length: int = 16) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One cleaned news article, ready to be chunked."""
+
+    id: str
+    title: str
+    body: str  # cleaned text; paragraphs separated by one blank line
+    source: str = ""  # the outlet, e.g. "Harbor Gazette"
+    url: str = ""
+    published_at: date | None = None
+    author: str = ""
+    origin: str = ""  # where it was read from (a path or URL), for messages
+
+    @staticmethod
+    def make_id(*, title: str, body: str, source: str = "", url: str = "") -> str:
+        """A stable id from the article's identity: its URL, else outlet and title, else body.
+
+        The same article read from two paths gets the same id; an edited article keeps
+        its id (so its old chunks are replaced) as long as its URL or title stays.
+        """
+        if url:
+            return "u" + short_hash(url.strip())
+        if title.strip():
+            return "t" + short_hash(source.strip().casefold(), title.strip().casefold())
+        return "b" + short_hash(body)
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything stored about the article changes."""
+        return short_hash(
+            self.title, self.body, self.source, self.url, _iso(self.published_at), self.author
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A run of whole sentences from one article; `text == article.body[start:start+len(text)]`."""
+
+    id: str
+    article_id: str
+    position: int  # 0-based index of the chunk within its article
+    text: str
+    start: int  # character offset of `text` in the article body
+    sentences: tuple[tuple[int, int], ...]  # (start, end) of each sentence, offsets into `text`
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    published_at: date | None = None
+    content_hash: str = ""  # the article's content hash
+
+    @property
+    def sentence_texts(self) -> list[str]:
+        return [self.text[a:b] for a, b in self.sentences]
+
+    @property
+    def embed_text(self) -> str:
+        """What gets embedded: title and outlet give the vector its context."""
+        head = " — ".join(part for part in (self.title, self.source) if part)
+        return f"{head}\n{self.text}" if head else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A chunk returned by search, with its score and rank (1-based)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "article_id": self.chunk.article_id,
+            "chunk_id": self.chunk.id,
+            "score": round(self.score, 6),
+            "text": self.chunk.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Source `[n]` of an answer: the article and the exact sentence quoted from it."""
+
+    n: int
+    article_id: str
+    chunk_id: str
+    title: str
+    source: str
+    url: str
+    published_at: date | None
+    quote: str  # verbatim from the chunk text
+
+    @classmethod
+    def from_chunk(cls, n: int, chunk: Chunk, quote: str) -> Citation:
+        if quote not in chunk.text:
+            raise ValueError(f"quote is not in chunk {chunk.id}: {quote!r}")
+        return cls(
+            n=n,
+            article_id=chunk.article_id,
+            chunk_id=chunk.id,
+            title=chunk.title,
+            source=chunk.source,
+            url=chunk.url,
+            published_at=chunk.published_at,
+            quote=quote,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "article_id": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published_at": _iso(self.published_at) or None,
+            "quote": self.quote,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier exchange of a conversation, used to understand a follow-up question."""
+
+    question: str
+    answer: str
+
+
+@dataclass(slots=True)
+class Answer:
+    question: str
+    text: str  # with [n] markers
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    answerer: str = "extractive"  # "extractive", "llm", or "extractive-fallback"
+    as_of: date | None = None
+    search_query: str = ""  # the question as searched (rewritten for follow-ups)
+    unsupported: list[str] = field(default_factory=list)  # LLM sentences no citation supports
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [p.to_json() for p in self.passages],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "answerer": self.answerer,
+            "as_of": _iso(self.as_of) or None,
+            "unsupported": list(self.unsupported),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    """One stored article, as `newsbot sources` and `/sources` list it."""
+
+    id: str
+    title: str
+    source: str
+    url: str
+    published_at: date | None
+    chunks: int
+    space: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published_at": _iso(self.published_at) or None,
+            "chunks": self.chunks,
+            "space": self.space,
+        }
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest did; `errors` holds one line per source that could not be read."""
+
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0  # unchanged, or the same content already stored under another id
+    chunks: int = 0
+    seconds: float = 0.0
+    article_ids: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # parse, chunk, embed, store
+
+    def summary(self) -> str:
+        return (
+            f"{self.added} added, {self.updated} updated, {self.skipped} skipped, "
+            f"{self.chunks} chunks, {len(self.errors)} errors in {self.seconds:.1f} s"
+        )
