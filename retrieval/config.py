@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     chunk_words: int = Field(default=200, ge=20)
     fetch_timeout: float = Field(default=20.0, gt=0)
     max_source_bytes: int = Field(default=20_000_000, ge=1)
+
+    @field_validator(
+        "discord_token", "chroma_host", "openai_base_url", "openai_api_key", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`DISCORD_TOKEN=` in .env (as in .env.example) means "not set"."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def chroma_dir(self) -> Path:

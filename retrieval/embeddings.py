@@ -49,7 +49,7 @@ class TorchEncoder:
             self._model = SentenceTransformer(model_path, device="cpu")
         except (OSError, ValueError) as exc:
             raise ConfigError(f"Cannot load the embedding model {model_path!r}: {exc}") from exc
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         vectors = self._model.encode(

@@ -13,39 +13,164 @@ of spaces; ingest and forget act on one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 
+from retrieval.chunking import chunk_article
 from retrieval.config import Settings
+from retrieval.embeddings import Embedder, get_embedder
+from retrieval.errors import ArticleNotFound, InvalidQuestion, SourceError
+from retrieval.extractive import ExtractiveAnswerer
+from retrieval.loading import iter_articles
 from retrieval.records import (
     SHARED_SPACE,
     Answer,
     Article,
     ArticleSummary,
+    Chunk,
     IngestReport,
     Passage,
     Turn,
 )
+from retrieval.search import Searcher
+from retrieval.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+INGEST_BATCH_CHUNKS = 512  # embed and store this many chunks at a time
 
 
 def space_for_guild(guild_id: int) -> str:
     return f"guild-{guild_id}"
 
 
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
+
+
 class Engine:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        embedder: Embedder | None = None,
+        answerer: object | None = None,
+    ) -> None:
         self.settings = settings
+        self.embedder = embedder or get_embedder(settings)
+        self.store = store or Store(settings)
+        self.searcher = Searcher(self.store, self.embedder)
+        self.answerer = answerer or ExtractiveAnswerer(self.embedder)
+
+    def warm_up(self) -> None:
+        """Load the embedding model now rather than on the first question."""
+        self.embedder.encode(["warm up"])
+
+    # -- ingest ---------------------------------------------------------------------------
 
     def ingest(
         self, sources: Sequence[str], *, space: str = SHARED_SPACE, progress: bool = False
     ) -> IngestReport:
         """Read files, folders, article URLs and feeds; store what is new or changed."""
-        raise NotImplementedError
+        report = IngestReport()
+
+        def articles() -> Iterator[Article]:
+            for item in iter_articles(sources, self.settings):
+                if isinstance(item, SourceError):
+                    log.warning("skipped %s", item)
+                    report.errors.append(str(item))
+                else:
+                    yield item
+
+        return self._ingest(articles(), space, progress, report)
 
     def ingest_articles(
         self, articles: Iterable[Article], *, space: str = SHARED_SPACE, progress: bool = False
     ) -> IngestReport:
-        raise NotImplementedError
+        return self._ingest(iter(articles), space, progress, IngestReport())
+
+    def _ingest(
+        self, articles: Iterator[Article], space: str, progress: bool, report: IngestReport
+    ) -> IngestReport:
+        from tqdm import tqdm
+
+        started = time.perf_counter()
+        clock = _Stopwatch()
+        stored = self.store.stored_articles(space)
+        owner_of_content = {a.content_hash: a.id for a in stored.values()}
+        pending: list[tuple[Article, list[Chunk]]] = []
+        bar = tqdm(desc="Ingesting", unit=" articles", disable=not progress, leave=False)
+        try:
+            while True:
+                with clock("parse"):
+                    article = next(articles, None)
+                if article is None:
+                    break
+                bar.update()
+                previous = stored.get(article.id)
+                owner = owner_of_content.get(article.content_hash)
+                if (previous and previous.content_hash == article.content_hash) or owner:
+                    report.skipped += 1
+                    continue
+                with clock("chunk"):
+                    chunks = chunk_article(article, max_words=self.settings.chunk_words)
+                if not chunks:
+                    report.errors.append(f"{article.origin or article.id}: no text to store")
+                    continue
+                owner_of_content[article.content_hash] = article.id
+                pending.append((article, chunks))
+                if sum(len(c) for _, c in pending) >= INGEST_BATCH_CHUNKS:
+                    self._store_batch(pending, stored, space, report, clock)
+                    pending = []
+            self._store_batch(pending, stored, space, report, clock)
+        finally:
+            bar.close()
+            if report.added or report.updated:
+                self.searcher.invalidate(space)
+        report.seconds = time.perf_counter() - started
+        report.stage_seconds = clock.seconds
+        return report
+
+    def _store_batch(
+        self,
+        batch: list[tuple[Article, list[Chunk]]],
+        stored: dict,
+        space: str,
+        report: IngestReport,
+        clock: _Stopwatch,
+    ) -> None:
+        """Embed and add a batch; only then drop the replaced versions (nothing is lost)."""
+        if not batch:
+            return
+        chunks = [chunk for _, article_chunks in batch for chunk in article_chunks]
+        with clock("embed"):
+            vectors = self.embedder.encode([c.embed_text for c in chunks])
+        with clock("store"):
+            self.store.add_chunks(space, chunks, vectors)
+            for article, _ in batch:
+                if article.id in stored:
+                    self.store.delete_article(space, article.id, keep_hash=article.content_hash)
+                    report.updated += 1
+                else:
+                    report.added += 1
+                report.article_ids.append(article.id)
+        report.chunks += len(chunks)
+
+    # -- ask ------------------------------------------------------------------------------
 
     def search(
         self,
@@ -55,7 +180,9 @@ class Engine:
         as_of: date | None = None,
         k: int | None = None,
     ) -> list[Passage]:
-        raise NotImplementedError
+        return self.searcher.search(
+            query, spaces=spaces, as_of=as_of or date.today(), k=k or self.settings.top_k
+        )
 
     def ask(
         self,
@@ -66,12 +193,45 @@ class Engine:
         history: Sequence[Turn] = (),
     ) -> Answer:
         """Answer from the stored articles, citing each claim; refuse when they don't answer."""
-        raise NotImplementedError
+        question = " ".join(question.split())
+        if not question:
+            raise InvalidQuestion("The question is empty: ask something about the news.")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise InvalidQuestion(
+                f"The question is {len(question)} characters long; "
+                f"please keep it under {MAX_QUESTION_CHARS}."
+            )
+        started = time.perf_counter()
+        query = self.answerer.contextualize(question, history)  # type: ignore[attr-defined]
+        passages = self.search(query, spaces=spaces, as_of=as_of)
+        searched = time.perf_counter()
+        answer: Answer = self.answerer.answer(  # type: ignore[attr-defined]
+            question, passages, as_of=as_of, history=history
+        )
+        done = time.perf_counter()
+        answer.passages = passages
+        answer.as_of = as_of
+        answer.search_query = query
+        answer.timings_ms = {
+            "retrieve": (searched - started) * 1000,
+            "answer": (done - searched) * 1000,
+            "total": (done - started) * 1000,
+        }
+        return answer
+
+    # -- manage ---------------------------------------------------------------------------
 
     def sources(self, *, spaces: Sequence[str] = (SHARED_SPACE,)) -> list[ArticleSummary]:
         """Stored articles, newest first."""
-        raise NotImplementedError
+        found = [summary for space in spaces for summary in self.store.summaries(space)]
+        found.sort(key=lambda s: (s.published_at or date.min, s.title), reverse=True)
+        return found
 
     def forget(self, article_id: str, *, space: str = SHARED_SPACE) -> ArticleSummary:
         """Remove one article; raises ArticleNotFound."""
-        raise NotImplementedError
+        for summary in self.store.summaries(space):
+            if summary.id == article_id:
+                self.store.delete_article(space, article_id)
+                self.searcher.invalidate(space)
+                return summary
+        raise ArticleNotFound(article_id)

@@ -1,0 +1,91 @@
+"""The terminal front: how answers and article lists look, and the interactive chat."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from retrieval.engine import Engine
+from retrieval.errors import NewsbotError
+from retrieval.records import Answer, ArticleSummary, Citation, Turn
+
+HISTORY_TURNS = 3
+CHAT_HELP = """Ask a question about the news, e.g. "who denied the troop deployment?".
+Follow-up questions use the previous ones ("and who confirmed it?").
+Commands: /sources lists the articles, /new starts a new conversation, /quit leaves."""
+
+
+def _day(day: date | None) -> str:
+    return day.isoformat() if day else "undated"
+
+
+def format_source(citation: Citation, width: int = 88) -> str:
+    outlet = citation.source or "Unknown outlet"
+    title = citation.title or "(untitled)"
+    lines = [f"[{citation.n}] {outlet} — {title} ({_day(citation.published_at)})"]
+    if citation.url:
+        lines.append(f"    {citation.url}")
+    lines += textwrap.wrap(
+        f"“{citation.quote}”", width=width, initial_indent="    ", subsequent_indent="     "
+    )
+    return "\n".join(lines)
+
+
+def format_answer(answer: Answer, width: int = 88) -> str:
+    """The answer text, then its sources: outlet, title, date, link and the quoted sentence."""
+    body = "\n".join(textwrap.fill(line, width=width) for line in answer.text.splitlines())
+    if answer.refused or not answer.citations:
+        return body
+    sources = "\n".join(format_source(c, width) for c in answer.citations)
+    return f"{body}\n\nSources:\n{sources}"
+
+
+def format_sources(summaries: Sequence[ArticleSummary]) -> str:
+    if not summaries:
+        return "No articles stored yet. Add some with: newsbot ingest PATH_OR_URL"
+    rows = [
+        f"{s.id:<18} {s.source[:20]:<20} {_day(s.published_at):<10} {s.chunks:>4}  {s.title}"
+        for s in summaries
+    ]
+    header = f"{'ID':<18} {'OUTLET':<20} {'DATE':<10} {'CHKS':>4}  TITLE"
+    return "\n".join([header, *rows, f"{len(summaries)} articles"])
+
+
+def run_chat(
+    engine: Engine,
+    *,
+    as_of: date | None = None,
+    read: Callable[[str], str] = input,
+    write: Callable[[str], None] = print,
+) -> None:
+    """Ask, answer, repeat, until /quit or end of input. Follow-ups see the last turns."""
+    write(CHAT_HELP)
+    history: list[Turn] = []
+    while True:
+        try:
+            line = read("\nyou> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            write("")
+            return
+        if not line:
+            continue
+        command = line.casefold()
+        if command in ("/quit", "/exit", "quit", "exit"):
+            return
+        if command == "/help":
+            write(CHAT_HELP)
+        elif command == "/sources":
+            write(format_sources(engine.sources()))
+        elif command == "/new":
+            history.clear()
+            write("Started a new conversation.")
+        else:
+            try:
+                answer = engine.ask(line, as_of=as_of, history=history[-HISTORY_TURNS:])
+            except NewsbotError as exc:
+                write(f"newsbot> {exc}")
+                continue
+            write(f"\nnewsbot> {format_answer(answer)}")
+            if not answer.refused:
+                history.append(Turn(line, answer.text))

@@ -1,0 +1,139 @@
+"""The default answerer: quotes the retrieved sentences that answer the question.
+
+No LLM is involved, so every word of an answer's quotes is the article's own and
+every citation is true by construction. Sentences are scored by their embedding
+similarity to the question plus the share of the question's content words they
+contain; a question no sentence answers well enough is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from retrieval.embeddings import Embedder
+from retrieval.lexical import tokenize
+from retrieval.prompts import render_prompt
+from retrieval.records import Answer, Chunk, Citation, Passage, Turn
+
+log = logging.getLogger(__name__)
+
+_FOLLOW_UP_OPENERS = ("and ", "but ", "so ", "what about", "how about", "also ", "then ")
+_PRONOUNS = frozenset("he she it they them him her his its their this that these those".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    chunk: Chunk
+    text: str
+    passage_rank: int
+    overlap: float  # share of the question's content words found in the sentence
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractiveConfig:
+    passages: int = 5  # read sentences from this many top passages
+    shortlist: int = 12  # embed at most this many sentences per question
+    max_quotes: int = 3
+    min_words: int = 5
+    min_cosine: float = 0.38  # below this a sentence is not an answer, whatever its words
+    min_score: float = 0.50  # cosine + overlap_weight * overlap, for the best sentence
+    overlap_weight: float = 0.35
+    keep_within: float = 0.12  # further quotes must score within this of the best one
+    duplicate_cosine: float = 0.86  # sentences this close say the same thing: cite once
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder, config: ExtractiveConfig | None = None) -> None:
+        self.embedder = embedder
+        self.config = config or ExtractiveConfig()
+
+    def contextualize(self, question: str, history: Sequence[Turn]) -> str:
+        """Fold the previous question into a follow-up that can't stand alone."""
+        if not history:
+            return question
+        words = question.casefold().split()
+        leans_on_context = (
+            question.casefold().startswith(_FOLLOW_UP_OPENERS)
+            or any(w.strip("?,.!") in _PRONOUNS for w in words)
+            or len(tokenize(question)) <= 2
+        )
+        return f"{history[-1].question} {question}" if leans_on_context else question
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        *,
+        as_of: date | None,
+        history: Sequence[Turn] = (),
+    ) -> Answer:
+        query = self.contextualize(question, history)
+        chosen = self._choose(query, passages)
+        if not chosen:
+            return refusal(question, as_of)
+        chosen.sort(key=lambda c: (c.chunk.published_at or date.min), reverse=True)
+        citations = [Citation.from_chunk(n, c.chunk, c.text) for n, c in enumerate(chosen, 1)]
+        text = "\n".join(_attributed(c) for c in citations)
+        return Answer(question=question, text=text, refused=False, citations=citations)
+
+    def _choose(self, query: str, passages: Sequence[Passage]) -> list[Candidate]:
+        cfg = self.config
+        candidates = self._shortlist(query, passages)
+        if not candidates:
+            return []
+        vectors = self.embedder.encode([query, *(c.text for c in candidates)])
+        cosines = vectors[1:] @ vectors[0]
+        scores = cosines + cfg.overlap_weight * np.array([c.overlap for c in candidates])
+        order = np.argsort(-scores)
+        best = int(order[0])
+        if cosines[best] < cfg.min_cosine or scores[best] < cfg.min_score:
+            log.debug("refusing: best sentence %.2f/%.2f", cosines[best], scores[best])
+            return []
+        chosen: list[int] = []
+        for i in order:
+            if len(chosen) == cfg.max_quotes or scores[i] < scores[best] - cfg.keep_within:
+                break
+            if cosines[i] < cfg.min_cosine:
+                continue
+            if any(float(vectors[1 + i] @ vectors[1 + j]) >= cfg.duplicate_cosine for j in chosen):
+                continue
+            chosen.append(int(i))
+        return [candidates[i] for i in chosen]
+
+    def _shortlist(self, query: str, passages: Sequence[Passage]) -> list[Candidate]:
+        """Whole sentences of the top passages, best lexical matches first."""
+        cfg = self.config
+        terms = set(tokenize(query))
+        seen: set[str] = set()
+        candidates = []
+        for passage in passages[: cfg.passages]:
+            for sentence in passage.chunk.sentence_texts:
+                key = " ".join(sentence.casefold().split())
+                if len(sentence.split()) < cfg.min_words or key in seen:
+                    continue
+                seen.add(key)
+                overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
+                candidates.append(Candidate(passage.chunk, sentence, passage.rank, overlap))
+        candidates.sort(key=lambda c: (-c.overlap, c.passage_rank))
+        return candidates[: cfg.shortlist]
+
+
+def _attributed(citation: Citation) -> str:
+    """`On 2026-03-12, Harbor Gazette reported: “…” [1]` — who said it, and when."""
+    quote = f"“{citation.quote}” [{citation.n}]"
+    who = citation.source or "an article"
+    if citation.published_at:
+        return f"On {citation.published_at.isoformat()}, {who} reported: {quote}"
+    return f"{who[0].upper()}{who[1:]} reported: {quote}"
+
+
+def refusal(question: str, as_of: date | None) -> Answer:
+    scope = f" published up to {as_of.isoformat()}" if as_of and as_of < date.today() else ""
+    return Answer(question=question, text=render_prompt("refusal", scope=scope), refused=True)

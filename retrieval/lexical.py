@@ -1,0 +1,107 @@
+"""A small BM25 index kept in memory, built from the chunks of a space.
+
+Dense vectors miss rare names and numbers ("Nebenzia", "1,500"); BM25 catches them.
+Postings are numpy arrays, so scoring a query touches only the documents that share
+a term with it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own s same she should so some such t than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves said says say according last week year new one two""".split()
+)
+
+
+def _stem(token: str) -> str:
+    """A light plural/possessive fold: 'troops' ~ 'troop', 'Korea's' ~ 'korea'."""
+    for suffix in ("'s", "’s"):
+        if token.endswith(suffix):
+            token = token[: -len(suffix)]
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased content words, lightly stemmed; stopwords dropped."""
+    tokens = (_stem(t) for t in _TOKEN.findall(text.casefold()))
+    return [t for t in tokens if t not in STOPWORDS]
+
+
+class BM25Index:
+    def __init__(
+        self,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        day_ords: Sequence[int] | None = None,
+        *,
+        k1: float = 1.2,
+        b: float = 0.75,
+    ) -> None:
+        self.ids = list(ids)
+        self.positions = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        self.day_ords = np.asarray(day_ords if day_ords is not None else [-1] * len(ids))
+        self.k1, self.b = k1, b
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        lengths = np.zeros(len(texts), dtype=np.float32)
+        for doc, text in enumerate(texts):
+            counts = Counter(tokenize(text))
+            lengths[doc] = sum(counts.values())
+            for term, tf in counts.items():
+                postings[term].append((doc, tf))
+        n_docs = max(len(texts), 1)
+        average = float(lengths.mean()) if len(texts) else 1.0
+        self._norm = k1 * (1 - b + b * lengths / max(average, 1.0))
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
+        for term, rows in postings.items():
+            docs = np.fromiter((d for d, _ in rows), dtype=np.int32, count=len(rows))
+            tfs = np.fromiter((tf for _, tf in rows), dtype=np.float32, count=len(rows))
+            idf = math.log(1 + (n_docs - len(rows) + 0.5) / (len(rows) + 0.5))
+            self._postings[term] = (docs, tfs, idf)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def idf(self, term: str) -> float:
+        entry = self._postings.get(term)
+        return entry[2] if entry else 0.0
+
+    def scores(self, query: str, *, max_day_ord: int | None = None) -> np.ndarray:
+        """BM25 score of every document (zero where no term matches or dated after the day)."""
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        for term in set(tokenize(query)):
+            entry = self._postings.get(term)
+            if entry is None:
+                continue
+            docs, tfs, idf = entry
+            scores[docs] += idf * tfs * (self.k1 + 1) / (tfs + self._norm[docs])
+        if max_day_ord is not None:
+            scores[self.day_ords > max_day_ord] = 0.0
+        return scores
+
+    def best(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The k best (id, score) pairs with a positive score, best first."""
+        k = min(k, len(scores))
+        if k <= 0:
+            return []
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best])]
+        return [(self.ids[i], float(scores[i])) for i in best if scores[i] > 0]

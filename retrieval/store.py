@@ -1,0 +1,252 @@
+"""The chunk store: one chromadb collection per knowledge space.
+
+Each chunk is stored with its embedding (always ours: chromadb never embeds anything
+itself) and flat metadata carrying everything a citation needs. Article-level facts
+(content hash, chunk count) ride on every chunk, so the store needs no second table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from retrieval.config import Settings
+from retrieval.errors import ConfigError
+from retrieval.records import ArticleSummary, Chunk
+
+log = logging.getLogger(__name__)
+
+MAX_ADD_BATCH = 5000  # chromadb refuses more than 5,461 rows in one call
+NO_DATE = -1  # `published_ord` of an undated chunk: passes every as-of filter
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def date_ord(day: date | None) -> int:
+    """Days since 1970-01-01 (chromadb filters compare numbers, not dates)."""
+    return day.toordinal() - _EPOCH if day else NO_DATE
+
+
+def collection_name(space: str) -> str:
+    """A valid chromadb collection name for a space (3-512 of [a-zA-Z0-9._-])."""
+    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", space).strip("-._") or "default"
+    return f"newsbot-{slug}"[:512]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    id: str
+    content_hash: str
+    chunks: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    chunk: Chunk
+    similarity: float  # cosine similarity to the query
+    embedding: np.ndarray
+
+
+def _metadata(chunk: Chunk, n_chunks: int) -> dict[str, Any]:
+    return {
+        "article_id": chunk.article_id,
+        "position": chunk.position,
+        "start": chunk.start,
+        "sentences": json.dumps(chunk.sentences, separators=(",", ":")),
+        "title": chunk.title,
+        "source": chunk.source,
+        "url": chunk.url,
+        "published_at": chunk.published_at.isoformat() if chunk.published_at else "",
+        "published_ord": date_ord(chunk.published_at),
+        "content_hash": chunk.content_hash,
+        "n_chunks": n_chunks,
+    }
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    published = meta.get("published_at") or ""
+    return Chunk(
+        id=chunk_id,
+        article_id=str(meta["article_id"]),
+        position=int(meta["position"]),
+        text=text,
+        start=int(meta["start"]),
+        sentences=tuple((int(a), int(b)) for a, b in json.loads(str(meta["sentences"]))),
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        url=str(meta.get("url", "")),
+        published_at=date.fromisoformat(str(published)) if published else None,
+        content_hash=str(meta.get("content_hash", "")),
+    )
+
+
+def open_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except Exception as exc:  # chromadb raises several kinds when the server is down
+            raise ConfigError(
+                f"Cannot reach the chromadb server at "
+                f"{settings.chroma_host}:{settings.chroma_port}: {exc}"
+            ) from exc
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+class Store:
+    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+        self._client = client if client is not None else open_client(settings)
+        self._collections: dict[str, Any] = {}
+
+    def _collection(self, space: str, *, create: bool = False) -> Any | None:
+        if space in self._collections:
+            return self._collections[space]
+        name = collection_name(space)
+        if create:
+            collection = self._client.get_or_create_collection(
+                name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+        else:
+            try:
+                collection = self._client.get_collection(name, embedding_function=None)
+            except Exception:  # chromadb: NotFoundError or ValueError, by version
+                return None
+        self._collections[space] = collection
+        return collection
+
+    def count(self, space: str) -> int:
+        collection = self._collection(space)
+        return int(collection.count()) if collection is not None else 0
+
+    def stored_articles(self, space: str) -> dict[str, StoredArticle]:
+        """Every article in a space, by id (read from each article's first chunk)."""
+        collection = self._collection(space)
+        if collection is None:
+            return {}
+        rows = collection.get(where={"position": 0}, include=["metadatas"])
+        return {
+            str(meta["article_id"]): StoredArticle(
+                str(meta["article_id"]), str(meta["content_hash"]), int(meta["n_chunks"])
+            )
+            for meta in rows["metadatas"] or []
+        }
+
+    def add_chunks(self, space: str, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        """Add the chunks of whole articles (every chunk of each article must be here)."""
+        if not chunks:
+            return
+        collection = self._collection(space, create=True)
+        per_article: dict[str, int] = {}
+        for chunk in chunks:
+            per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
+        for begin in range(0, len(chunks), MAX_ADD_BATCH):
+            batch = chunks[begin : begin + MAX_ADD_BATCH]
+            collection.upsert(
+                ids=[c.id for c in batch],
+                embeddings=embeddings[begin : begin + MAX_ADD_BATCH],
+                documents=[c.text for c in batch],
+                metadatas=[_metadata(c, per_article[c.article_id]) for c in batch],
+            )
+
+    def delete_article(self, space: str, article_id: str, *, keep_hash: str | None = None) -> int:
+        """Delete an article's chunks (those of other versions only, with `keep_hash`)."""
+        collection = self._collection(space)
+        if collection is None:
+            return 0
+        where: dict[str, Any] = {"article_id": article_id}
+        if keep_hash is not None:
+            where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
+        ids = collection.get(where=where, include=[])["ids"]
+        if ids:
+            collection.delete(ids=ids)
+        return len(ids)
+
+    def summaries(self, space: str) -> list[ArticleSummary]:
+        collection = self._collection(space)
+        if collection is None:
+            return []
+        rows = collection.get(where={"position": 0}, include=["metadatas"])
+        return [
+            ArticleSummary(
+                id=str(meta["article_id"]),
+                title=str(meta.get("title", "")),
+                source=str(meta.get("source", "")),
+                url=str(meta.get("url", "")),
+                published_at=date.fromisoformat(str(meta["published_at"]))
+                if meta.get("published_at")
+                else None,
+                chunks=int(meta["n_chunks"]),
+                space=space,
+            )
+            for meta in rows["metadatas"] or []
+        ]
+
+    def iter_chunks(self, space: str, page: int = 5000) -> Iterator[Chunk]:
+        collection = self._collection(space)
+        if collection is None:
+            return
+        offset = 0
+        while True:
+            rows = collection.get(
+                include=["documents", "metadatas"], limit=page, offset=offset
+            )
+            for chunk_id, text, meta in zip(
+                rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=True
+            ):
+                yield chunk_from_record(chunk_id, text, meta)
+            if len(rows["ids"]) < page:
+                return
+            offset += page
+
+    def query(
+        self, space: str, embedding: np.ndarray, k: int, *, max_date_ord: int | None = None
+    ) -> list[Hit]:
+        """The k nearest chunks, optionally only those published on or before a day."""
+        collection = self._collection(space)
+        if collection is None:
+            return []
+        where = {"published_ord": {"$lte": max_date_ord}} if max_date_ord is not None else None
+        result = collection.query(
+            query_embeddings=embedding.reshape(1, -1),
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances", "embeddings"],
+        )
+        return [
+            Hit(chunk_from_record(cid, text, meta), 1.0 - float(dist), np.asarray(emb))
+            for cid, text, meta, dist, emb in zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                result["embeddings"][0],
+                strict=True,
+            )
+        ]
+
+    def get_hits(self, space: str, chunk_ids: Sequence[str], query: np.ndarray) -> list[Hit]:
+        """Chunks by id, scored against a query vector (for lexical-only candidates)."""
+        collection = self._collection(space)
+        if collection is None or not chunk_ids:
+            return []
+        rows = collection.get(
+            ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"]
+        )
+        return [
+            Hit(chunk_from_record(cid, text, meta), float(np.dot(emb, query)), np.asarray(emb))
+            for cid, text, meta, emb in zip(
+                rows["ids"], rows["documents"], rows["metadatas"], rows["embeddings"], strict=True
+            )
+        ]

@@ -1,0 +1,132 @@
+"""Ingest, re-ingest, replace, forget and ask, on a real chromadb with the real model."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from retrieval.engine import Engine, space_for_guild
+from retrieval.errors import ArticleNotFound, InvalidQuestion
+from tests import stories
+
+
+@pytest.fixture
+def filled(engine: Engine) -> Engine:
+    engine.ingest_articles(stories.ALL)
+    return engine
+
+
+def test_ingest_reports_and_lists_articles(engine: Engine) -> None:
+    report = engine.ingest_articles(stories.ALL)
+    assert (report.added, report.updated, report.skipped) == (5, 0, 0)
+    assert report.chunks >= 5
+    listed = engine.sources()
+    assert [s.title for s in listed][0] == "Velmora dockers walk out again"  # newest first
+    assert {s.source for s in listed} == {
+        "Harbor Gazette", "Coastal Ledger", "Brenholt Courier", "Northern Post"
+    }
+    assert all(s.chunks >= 1 for s in listed)
+
+
+def test_reingesting_changes_nothing(filled: Engine) -> None:
+    before = filled.store.count("shared")
+    report = filled.ingest_articles(stories.ALL)
+    assert (report.added, report.updated, report.skipped, report.chunks) == (0, 0, 5, 0)
+    assert filled.store.count("shared") == before
+
+
+def test_changed_article_replaces_its_chunks(filled: Engine) -> None:
+    edited = dataclasses.replace(
+        stories.STORM, body=stories.STORM.body + "\n\nSchools in the region stayed closed on Monday."
+    )
+    report = filled.ingest_articles([edited])
+    assert (report.added, report.updated) == (0, 1)
+    chunks = [c for c in filled.store.iter_chunks("shared") if c.article_id == stories.STORM.id]
+    assert chunks and {c.content_hash for c in chunks} == {edited.content_hash}
+    assert any("Schools in the region" in c.text for c in chunks)
+    assert len(filled.sources()) == 5
+
+
+def test_identical_content_under_another_id_is_stored_once(filled: Engine) -> None:
+    copy = dataclasses.replace(stories.TRAM_VOTE, id="tram-copy")
+    report = filled.ingest_articles([copy])
+    assert report.skipped == 1
+    assert "tram-copy" not in {s.id for s in filled.sources()}
+
+
+def test_forget_removes_an_article(filled: Engine) -> None:
+    gone = filled.forget(stories.STORM.id)
+    assert gone.title == "Storm Ardent closes northern highways"
+    assert stories.STORM.id not in {s.id for s in filled.sources()}
+    assert all(p.chunk.article_id != stories.STORM.id for p in filled.search("Storm Ardent winds"))
+    with pytest.raises(ArticleNotFound, match=stories.STORM.id):
+        filled.forget(stories.STORM.id)
+
+
+def test_spaces_keep_knowledge_apart(engine: Engine) -> None:
+    engine.ingest_articles([stories.TRAM_VOTE], space=space_for_guild(1))
+    engine.ingest_articles([stories.STORM])
+    question = "How much will the Brenholt tram line cost?"
+    assert engine.ask(question).refused
+    assert engine.ask(question, spaces=("shared", space_for_guild(2))).refused
+    answer = engine.ask(question, spaces=("shared", space_for_guild(1)))
+    assert not answer.refused
+    assert "410 million crowns" in answer.text
+
+
+def test_answer_quotes_and_cites_the_article(filled: Engine) -> None:
+    answer = filled.ask("Who denied the plan to sell the container terminal?", as_of=date(2026, 3, 20))
+    assert not answer.refused
+    assert answer.citations
+    first = answer.citations[0]
+    assert "denied reports that it planned to sell the container terminal" in first.quote
+    assert f"“{first.quote}” [1]" in answer.text
+    # The same sentence from two outlets is cited once.
+    assert sum("denied reports" in c.quote for c in answer.citations) == 1
+    for citation in answer.citations:
+        passage = next(p for p in answer.passages if p.chunk.id == citation.chunk_id)
+        assert citation.quote in passage.chunk.text
+
+
+def test_as_of_excludes_later_articles(filled: Engine) -> None:
+    early = filled.search("Velmora dock workers strike", as_of=date(2026, 3, 15))
+    assert stories.PORT_STRIKE_RESUMES.id not in {p.chunk.article_id for p in early}
+    late = filled.search("Velmora dock workers strike", as_of=date(2026, 4, 3))
+    assert late[0].chunk.article_id == stories.PORT_STRIKE_RESUMES.id  # newest story first
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of Peru?", "Who won the basketball final?", "How do I bake bread?"],
+)
+def test_unanswerable_questions_are_refused(filled: Engine, question: str) -> None:
+    answer = filled.ask(question)
+    assert answer.refused
+    assert answer.citations == []
+    assert "couldn't find" in answer.text
+
+
+def test_refusal_on_an_empty_store(engine: Engine) -> None:
+    answer = engine.ask("Who leads the dockers' union?")
+    assert answer.refused and answer.passages == []
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 1001])
+def test_bad_questions_get_a_clear_error(engine: Engine, question: str) -> None:
+    with pytest.raises(InvalidQuestion):
+        engine.ask(question)
+
+
+def test_follow_up_uses_the_previous_question(filled: Engine) -> None:
+    from retrieval.records import Turn
+
+    first = filled.ask("What did Brenholt council vote on?")
+    assert not first.refused
+    follow = filled.ask(
+        "And how much will it cost?", history=[Turn(first.question, first.text)]
+    )
+    assert not follow.refused
+    assert "410 million crowns" in follow.text
+    assert follow.search_query.startswith("What did Brenholt council vote on?")
