@@ -40,10 +40,11 @@ class ExtractiveConfig:
     shortlist: int = 12  # embed at most this many sentences per question
     max_quotes: int = 3
     min_words: int = 5
-    min_cosine: float = 0.38  # below this a sentence is not an answer, whatever its words
+    min_cosine: float = 0.38  # the best sentence must be at least this close to the question
+    min_cosine_more: float = 0.30  # and any further quote at least this close
     min_score: float = 0.50  # cosine + overlap_weight * overlap, for the best sentence
     overlap_weight: float = 0.35
-    keep_within: float = 0.12  # further quotes must score within this of the best one
+    keep_within: float = 0.15  # further quotes must score within this of the best one
     duplicate_cosine: float = 0.86  # sentences this close say the same thing: cite once
 
 
@@ -100,7 +101,7 @@ class ExtractiveAnswerer:
         for i in order:
             if len(chosen) == cfg.max_quotes or scores[i] < scores[best] - cfg.keep_within:
                 break
-            if cosines[i] < cfg.min_cosine:
+            if cosines[i] < cfg.min_cosine_more:
                 continue
             if any(float(vectors[1 + i] @ vectors[1 + j]) >= cfg.duplicate_cosine for j in chosen):
                 continue
@@ -108,18 +109,24 @@ class ExtractiveAnswerer:
         return [candidates[i] for i in chosen]
 
     def _shortlist(self, query: str, passages: Sequence[Passage]) -> list[Candidate]:
-        """Whole sentences of the top passages, best lexical matches first."""
+        """Whole sentences of the top passages, best lexical matches first.
+
+        A question's words that its article's title already contains ("Brenholt tram" in
+        "How much will the Brenholt tram cost?") say which article, not which sentence:
+        the overlap counts the remaining words, the question's focus ("cost").
+        """
         cfg = self.config
         terms = set(tokenize(query))
         seen: set[str] = set()
         candidates = []
         for passage in passages[: cfg.passages]:
+            focus = (terms - set(tokenize(passage.chunk.title))) or terms
             for sentence in passage.chunk.sentence_texts:
                 key = " ".join(sentence.casefold().split())
                 if len(sentence.split()) < cfg.min_words or key in seen:
                     continue
                 seen.add(key)
-                overlap = len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
+                overlap = len(focus & set(tokenize(sentence))) / len(focus) if focus else 0.0
                 candidates.append(Candidate(passage.chunk, sentence, passage.rank, overlap))
         candidates.sort(key=lambda c: (-c.overlap, c.passage_rank))
         return candidates[: cfg.shortlist]

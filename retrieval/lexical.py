@@ -11,6 +11,8 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -28,22 +30,32 @@ STOPWORDS = frozenset(
 )
 
 
-def _stem(token: str) -> str:
-    """A light plural/possessive fold: 'troops' ~ 'troop', 'Korea's' ~ 'korea'."""
-    for suffix in ("'s", "’s"):
-        if token.endswith(suffix):
-            token = token[: -len(suffix)]
-    if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
-    return token
+# Words news reports use interchangeably for the same act, folded to one stem, so
+# "who denied it?" finds "Moscow rejected the claim". Kept small on purpose.
+_SAME_ACT = {
+    "deni": ("denial", "refut", "reject", "dismiss", "rebuf", "disput"),
+    "confirm": ("verifi", "acknowledg"),
+    "accus": ("alleg", "blame"),
+    "arrest": ("detain",),
+    "announc": ("unveil",),
+    "buy": ("bought", "acquir", "purchas"),
+    "kill": ("slain",),
+    "win": ("won",),
+}
+_CANONICAL = {stem: head for head, stems in _SAME_ACT.items() for stem in stems}
+
+
+@cache
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased content words, lightly stemmed; stopwords dropped."""
-    tokens = (_stem(t) for t in _TOKEN.findall(text.casefold()))
-    return [t for t in tokens if t not in STOPWORDS]
+    """Content words, lower-cased and Snowball-stemmed; stopwords dropped, synonyms folded."""
+    words = [w for w in _TOKEN.findall(text.casefold().replace("’", "'")) if w not in STOPWORDS]
+    return [_CANONICAL.get(stem, stem) for stem in _stemmer().stemWords(words)]
 
 
 class BM25Index:
