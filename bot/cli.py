@@ -34,6 +34,10 @@ def _as_of(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _engine(settings: Settings):  # -> Engine, imported lazily so --help stays fast
     from retrieval.engine import Engine
 
@@ -75,7 +79,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     spaces = tuple(dict.fromkeys(["shared", *args.space]))
     if args.question != "-":
         answer = engine.ask(args.question, spaces=spaces, as_of=args.as_of)
-        print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
+        print(_json(answer.to_json()) if args.json else format_answer(answer))
         return 0
     failures = 0
     for item in _question_lines(sys.stdin):
@@ -88,10 +92,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             failures += 1
             print(f"error: {exc}", file=sys.stderr)
             result = {"question": item[0] if isinstance(item, tuple) else None, "error": str(exc)}
-            print(json.dumps(result, ensure_ascii=False), flush=True)
+            print(_json(result), flush=True)
             continue
         if args.json:
-            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            print(_json(answer.to_json()), flush=True)
         else:
             print(f"Q: {answer.question}\n{format_answer(answer)}\n", flush=True)
     return 1 if failures else 0

@@ -14,16 +14,19 @@ of spaces; ingest and forget act on one.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
+from tqdm import tqdm
+
+from retrieval.answerer import Answerer, build_answerer
 from retrieval.chunking import chunk_article
 from retrieval.config import Settings
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.errors import ArticleNotFound, InvalidQuestion, SourceError
-from retrieval.extractive import ExtractiveAnswerer
 from retrieval.loading import iter_articles
 from retrieval.records import (
     SHARED_SPACE,
@@ -36,7 +39,7 @@ from retrieval.records import (
     Turn,
 )
 from retrieval.search import Searcher
-from retrieval.store import Store
+from retrieval.store import Store, StoredArticle
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +71,14 @@ class Engine:
         *,
         store: Store | None = None,
         embedder: Embedder | None = None,
-        answerer: object | None = None,
+        answerer: Answerer | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or Store(settings)
         self.searcher = Searcher(self.store, self.embedder)
-        self.answerer = answerer or ExtractiveAnswerer(self.embedder)
+        self.answerer = answerer or build_answerer(settings, self.embedder)
+        self._writing = threading.Lock()  # one ingest or forget at a time (Discord runs threads)
 
     def warm_up(self) -> None:
         """Load the embedding model now rather than on the first question."""
@@ -106,8 +110,12 @@ class Engine:
     def _ingest(
         self, articles: Iterator[Article], space: str, progress: bool, report: IngestReport
     ) -> IngestReport:
-        from tqdm import tqdm
+        with self._writing:
+            return self._ingest_locked(articles, space, progress, report)
 
+    def _ingest_locked(
+        self, articles: Iterator[Article], space: str, progress: bool, report: IngestReport
+    ) -> IngestReport:
         started = time.perf_counter()
         clock = _Stopwatch()
         stored = self.store.stored_articles(space)
@@ -148,7 +156,7 @@ class Engine:
     def _store_batch(
         self,
         batch: list[tuple[Article, list[Chunk]]],
-        stored: dict,
+        stored: dict[str, StoredArticle],
         space: str,
         report: IngestReport,
         clock: _Stopwatch,
@@ -202,12 +210,10 @@ class Engine:
                 f"please keep it under {MAX_QUESTION_CHARS}."
             )
         started = time.perf_counter()
-        query = self.answerer.contextualize(question, history)  # type: ignore[attr-defined]
+        query = self.answerer.contextualize(question, history)
         passages = self.search(query, spaces=spaces, as_of=as_of)
         searched = time.perf_counter()
-        answer: Answer = self.answerer.answer(  # type: ignore[attr-defined]
-            question, passages, as_of=as_of, history=history
-        )
+        answer = self.answerer.answer(question, passages, as_of=as_of, history=history)
         done = time.perf_counter()
         answer.passages = passages
         answer.as_of = as_of
@@ -229,9 +235,10 @@ class Engine:
 
     def forget(self, article_id: str, *, space: str = SHARED_SPACE) -> ArticleSummary:
         """Remove one article; raises ArticleNotFound."""
-        for summary in self.store.summaries(space):
-            if summary.id == article_id:
-                self.store.delete_article(space, article_id)
-                self.searcher.invalidate(space)
-                return summary
-        raise ArticleNotFound(article_id)
+        with self._writing:
+            found = self.store.summaries(space, article_id)
+            if not found:
+                raise ArticleNotFound(article_id)
+            self.store.delete_article(space, article_id)
+            self.searcher.invalidate(space)
+            return found[0]

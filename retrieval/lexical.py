@@ -19,7 +19,7 @@ import numpy as np
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
+    """a about above after again against all also am an and any are as at be because been much many
     before being below between both but by can could did do does doing down during each few
     for from further had has have having he her here hers herself him himself his how i if in
     into is it its itself just me more most my myself no nor not now of off on once only or

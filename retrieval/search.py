@@ -33,7 +33,7 @@ class SearchWeights:
     recency: float = 0.10
     half_life_days: float = 14.0
     dense_candidates: int = 40
-    lexical_candidates: int = 10
+    lexical_candidates: int = 20
     duplicate_cosine: float = 0.95
 
 

@@ -69,6 +69,19 @@ def _metadata(chunk: Chunk, n_chunks: int) -> dict[str, Any]:
     }
 
 
+def _summary(meta: dict[str, Any], space: str) -> ArticleSummary:
+    published = meta.get("published_at") or ""
+    return ArticleSummary(
+        id=str(meta["article_id"]),
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        url=str(meta.get("url", "")),
+        published_at=date.fromisoformat(str(published)) if published else None,
+        chunks=int(meta["n_chunks"]),
+        space=space,
+    )
+
+
 def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     published = meta.get("published_at") or ""
     return Chunk(
@@ -110,21 +123,25 @@ class Store:
         self._client = client if client is not None else open_client(settings)
         self._collections: dict[str, Any] = {}
 
-    def _collection(self, space: str, *, create: bool = False) -> Any | None:
-        if space in self._collections:
-            return self._collections[space]
-        name = collection_name(space)
-        if create:
-            collection = self._client.get_or_create_collection(
-                name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
-            )
-        else:
+    def _collection(self, space: str) -> Any | None:
+        """The space's collection, or None while nothing was ever stored in it."""
+        if space not in self._collections:
             try:
-                collection = self._client.get_collection(name, embedding_function=None)
+                self._collections[space] = self._client.get_collection(
+                    collection_name(space), embedding_function=None
+                )
             except Exception:  # chromadb: NotFoundError or ValueError, by version
                 return None
-        self._collections[space] = collection
-        return collection
+        return self._collections[space]
+
+    def _create_collection(self, space: str) -> Any:
+        if space not in self._collections:
+            self._collections[space] = self._client.get_or_create_collection(
+                collection_name(space),
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        return self._collections[space]
 
     def count(self, space: str) -> int:
         collection = self._collection(space)
@@ -147,7 +164,7 @@ class Store:
         """Add the chunks of whole articles (every chunk of each article must be here)."""
         if not chunks:
             return
-        collection = self._collection(space, create=True)
+        collection = self._create_collection(space)
         per_article: dict[str, int] = {}
         for chunk in chunks:
             per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
@@ -173,25 +190,16 @@ class Store:
             collection.delete(ids=ids)
         return len(ids)
 
-    def summaries(self, space: str) -> list[ArticleSummary]:
+    def summaries(self, space: str, article_id: str | None = None) -> list[ArticleSummary]:
+        """Every article of a space (or the one with `article_id`), from its first chunk."""
         collection = self._collection(space)
         if collection is None:
             return []
-        rows = collection.get(where={"position": 0}, include=["metadatas"])
-        return [
-            ArticleSummary(
-                id=str(meta["article_id"]),
-                title=str(meta.get("title", "")),
-                source=str(meta.get("source", "")),
-                url=str(meta.get("url", "")),
-                published_at=date.fromisoformat(str(meta["published_at"]))
-                if meta.get("published_at")
-                else None,
-                chunks=int(meta["n_chunks"]),
-                space=space,
-            )
-            for meta in rows["metadatas"] or []
-        ]
+        where: dict[str, Any] = {"position": 0}
+        if article_id is not None:
+            where = {"$and": [where, {"article_id": article_id}]}
+        rows = collection.get(where=where, include=["metadatas"])
+        return [_summary(meta, space) for meta in rows["metadatas"] or []]
 
     def iter_chunks(self, space: str, page: int = 5000) -> Iterator[Chunk]:
         collection = self._collection(space)
