@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -21,6 +23,8 @@ from retrieval.config import BUNDLED_MODEL, Settings
 from retrieval.errors import ConfigError
 
 log = logging.getLogger(__name__)
+
+RECENT_TEXTS = 4096  # questions and sentences whose vectors are kept for reuse
 
 
 class Encoder(Protocol):
@@ -44,6 +48,9 @@ def resolve_model_path(name: str) -> str:
 class TorchEncoder:
     def __init__(self, model_path: str) -> None:
         from sentence_transformers import SentenceTransformer  # slow import: only when needed
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
         try:
             self._model = SentenceTransformer(model_path, device="cpu")
@@ -72,6 +79,7 @@ class Embedder(Embeddings):
         self._cache_dir = settings.cache_dir
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def encoder(self) -> Encoder:
@@ -98,6 +106,25 @@ class Embedder(Embeddings):
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self.encoder.encode(texts, self.batch_size)
 
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """Like `encode`, remembering the last few thousand texts (questions, sentences):
+        a question is embedded once for search and again for choosing its answer."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._recent))
+        fresh = dict(zip(missing, self.encode(missing), strict=True)) if missing else {}
+        with self._lock:
+            rows = []
+            for text in texts:
+                vector = fresh.get(text)
+                if vector is None:
+                    vector = self._recent[text]
+                    self._recent.move_to_end(text)
+                rows.append(vector)
+            self._recent.update(fresh)
+            while len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        return np.stack(rows) if rows else self.encode([])
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()
 
@@ -106,21 +133,28 @@ class Embedder(Embeddings):
 
 
 @cache
-def _shared_embedder(model: str, backend: str, batch_size: int, cache_dir: str) -> Embedder:
-    settings = Settings(
-        embedding_model=model,
-        embedding_backend=backend,  # type: ignore[arg-type]
-        embedding_batch_size=batch_size,
-        data_dir=cache_dir,  # type: ignore[arg-type]
+def _shared_embedder(model: str, backend: str, batch_size: int, cache_dir: Path | None) -> Embedder:
+    return Embedder(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            embedding_model=model,
+            embedding_backend=backend,  # type: ignore[arg-type]
+            embedding_batch_size=batch_size,
+            data_dir=cache_dir.parent if cache_dir else Path("data"),
+        )
     )
-    return Embedder(settings)
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    """One embedder per model and backend per process, however many engines are built."""
+    """One embedder per model and backend per process, however many engines are built.
+
+    The ONNX backends keep their exported model in the data dir's cache, so for them the
+    data dir is part of the key; the torch backend loads the same weights for any.
+    """
+    cache_dir = settings.cache_dir if settings.embedding_backend != "torch" else None
     return _shared_embedder(
         settings.embedding_model,
         settings.embedding_backend,
         settings.embedding_batch_size,
-        str(settings.data_dir),
+        cache_dir,
     )

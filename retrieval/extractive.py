@@ -93,7 +93,7 @@ class ExtractiveAnswerer:
         candidates = self._shortlist(query, passages)
         if not candidates:
             return []
-        vectors = self.embedder.encode([query, *(c.text for c in candidates)])
+        vectors = self.embedder.encode_cached([query, *(c.text for c in candidates)])
         cosines = vectors[1:] @ vectors[0]
         scores = cosines + cfg.overlap_weight * np.array([c.overlap for c in candidates])
         order = np.argsort(-scores)

@@ -69,7 +69,7 @@ class Searcher:
     def search(
         self, query: str, *, spaces: Sequence[str], as_of: date | None, k: int
     ) -> list[Passage]:
-        vector = self.embedder.encode([query])[0]
+        vector = self.embedder.encode_cached([query])[0]
         max_ord = date_ord(as_of) if as_of else None
         hits: dict[str, Hit] = {}
         bm25: dict[str, float] = {}
