@@ -21,10 +21,6 @@ from retrieval.errors import NewsbotError
 log = logging.getLogger(__name__)
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
-TOKEN_HELP = """No DISCORD_TOKEN is set, so newsbot starts a terminal chat instead.
-To run the Discord bot: create an application at https://discord.com/developers/applications,
-add a bot, copy its token into .env as DISCORD_TOKEN=..., invite it with the
-'bot' and 'applications.commands' scopes, then run `make run` again."""
 
 
 def _as_of(text: str) -> date:
@@ -128,12 +124,12 @@ def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.discord_token is not None:
-        from bot.discord_app import run_bot
+    from bot.discord_app import TOKEN_HELP, run_bot
 
+    if settings.discord_token is not None:
         run_bot(settings)
         return 0
-    print(TOKEN_HELP, file=sys.stderr)
+    print(f"{TOKEN_HELP}\n\nMeanwhile, a terminal chat over sample articles:\n", file=sys.stderr)
     engine = _engine(settings)
     report = engine.ingest([str(SAMPLES_DIR)])
     print(f"Sample articles: {report.summary()}.\n")

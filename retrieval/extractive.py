@@ -44,7 +44,7 @@ class ExtractiveConfig:
     min_words: int = 5
     # Refusal: on 15 answerable and 10 unanswerable questions about the fixture stories,
     # answers' best sentences scored >= 0.70 and unanswered ones <= 0.50.
-    min_cosine: float = 0.30  # every quoted sentence is at least this close to the question
+    min_cosine: float = 0.20  # every quoted sentence is at least this close to the question
     min_score: float = 0.60  # cosine + overlap_weight * overlap, for the best sentence
     overlap_weight: float = 0.35
     keep_within: float = 0.15  # further quotes must score within this of the best one
@@ -101,9 +101,10 @@ class ExtractiveAnswerer:
         if cosines[best] < cfg.min_cosine or scores[best] < cfg.min_score:
             log.debug("refusing: best sentence %.2f/%.2f", cosines[best], scores[best])
             return []
+        floor = max(cfg.min_score, scores[best] - cfg.keep_within)  # every quote must answer
         chosen: list[int] = []
         for i in order:
-            if len(chosen) == cfg.max_quotes or scores[i] < scores[best] - cfg.keep_within:
+            if len(chosen) == cfg.max_quotes or scores[i] < floor:
                 break
             if cosines[i] < cfg.min_cosine:
                 continue

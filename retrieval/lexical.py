@@ -35,6 +35,7 @@ STOPWORDS = frozenset(
 _SAME_ACT = {
     "deni": ("denial", "refut", "reject", "dismiss", "rebuf", "disput"),
     "confirm": ("verifi", "acknowledg"),
+    "agre": ("accept",),
     "accus": ("alleg", "blame"),
     "arrest": ("detain",),
     "announc": ("unveil",),

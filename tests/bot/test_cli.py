@@ -124,3 +124,14 @@ def test_seed_article_example(
     assert "Russia" in result["answer"] and "North Korea" in result["answer"]
     body = seed.read_text(encoding="utf-8")
     assert all(c["quote"] in body for c in result["citations"])
+
+
+def test_run_without_token_chats_over_the_samples(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, embedder: object
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("Who brokered the deal?\n/quit\n"))
+    code, out, err = run(capsys, "run")
+    assert code == 0
+    assert "No DISCORD_TOKEN is set" in err and "Reset Token" in err
+    assert "Sample articles: 4 added" in out
+    assert "Helena Vos" in out and "Sources:" in out and "Harbor Gazette" in out
