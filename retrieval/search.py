@@ -29,9 +29,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class SearchWeights:
-    lexical: float = 0.10
-    recency: float = 0.10
-    half_life_days: float = 14.0
+    # Tuned on the RealTimeQA dev split with bench/tune_search.py. A half-life of 2-3 days
+    # and a weight of 0.5 scored a little higher there (Hits@1 0.935 against 0.899 with
+    # as_of), but would let any story from yesterday outrank a closely matching one from
+    # last week; a week's half-life is the kinder default for a news bot.
+    lexical: float = 0.20
+    recency: float = 0.30
+    half_life_days: float = 7.0
     dense_candidates: int = 40
     lexical_candidates: int = 20
     duplicate_cosine: float = 0.95

@@ -94,7 +94,7 @@ def test_as_of_excludes_later_articles(filled: Engine) -> None:
     early = filled.search("Velmora dock workers strike", as_of=date(2026, 3, 15))
     assert stories.PORT_STRIKE_RESUMES.id not in {p.chunk.article_id for p in early}
     late = filled.search("Velmora dock workers strike", as_of=date(2026, 4, 3))
-    assert late[0].chunk.article_id == stories.PORT_STRIKE_RESUMES.id  # newest story first
+    assert late[0].chunk.article_id == stories.PORT_STRIKE_RESUMES.id  # the newest story first
 
 
 @pytest.mark.parametrize(
@@ -130,3 +130,44 @@ def test_follow_up_uses_the_previous_question(filled: Engine) -> None:
     assert not follow.refused
     assert "410 million crowns" in follow.text
     assert follow.search_query.startswith("What did Brenholt council vote on?")
+
+
+class _FailingEmbedder:
+    """Wraps the real embedder; fails on the n-th batch, like a crash mid-ingest."""
+
+    def __init__(self, real: object, fail_on: int) -> None:
+        self.real, self.fail_on, self.calls = real, fail_on, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def encode(self, texts: list[str]) -> object:
+        self.calls += 1
+        if self.calls == self.fail_on:
+            raise RuntimeError("simulated crash")
+        return self.real.encode(texts)  # type: ignore[attr-defined]
+
+
+def test_interrupted_ingest_loses_and_duplicates_nothing(
+    settings: object, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("retrieval.engine.INGEST_BATCH_CHUNKS", 1)  # one article per batch
+    engine = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
+    engine.ingest_articles(stories.ALL[:2])
+    before = {c.id for c in engine.store.iter_chunks("shared")}
+    edited = dataclasses.replace(stories.PORT_STRIKE, body=stories.PORT_STRIKE.body + "\n\nMore.")
+
+    crashing = Engine(settings, embedder=_FailingEmbedder(embedder, fail_on=2))  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        crashing.ingest_articles([stories.TRAM_VOTE, edited, stories.STORM])
+    after_crash = {c.id for c in engine.store.iter_chunks("shared")}
+    assert before <= after_crash  # the old version of the edited article is still there
+    assert {s.title for s in engine.sources()} >= {stories.TRAM_VOTE.title}
+
+    report = engine.ingest_articles([stories.TRAM_VOTE, edited, stories.STORM])
+    assert (report.added, report.updated, report.skipped) == (1, 1, 1)
+    chunks = list(engine.store.iter_chunks("shared"))
+    assert len(chunks) == len({c.id for c in chunks})
+    assert len(engine.sources()) == 4
+    edited_chunks = [c for c in chunks if c.article_id == stories.PORT_STRIKE.id]
+    assert {c.content_hash for c in edited_chunks} == {edited.content_hash}
