@@ -36,7 +36,9 @@ def collect(engine: Engine, questions: list[dict], with_as_of: bool) -> list[dic
         max_ord = date_ord(as_of) if as_of else None
         hits = {
             h.chunk.id: h
-            for h in engine.store.query("shared", vector, weights.dense_candidates, max_date_ord=max_ord)
+            for h in engine.store.query(
+                "shared", vector, weights.dense_candidates, max_date_ord=max_ord
+            )
         }
         lexical = index.scores(q["question"], max_day_ord=max_ord)
         top = index.best(lexical, weights.lexical_candidates)
@@ -105,7 +107,24 @@ def main() -> None:
     results.sort(key=lambda r: r[1][2] + r[1][5], reverse=True)  # both MRRs
     for (lex, rec, hl), scores in results[:12]:
         print(f"lex={lex} rec={rec} hl={hl}: " + " ".join(f"{v:.3f}" for v in scores))
-    print("defaults:", SearchWeights())
+    w = SearchWeights()
+    scores = (
+        *evaluate(plain, w.lexical, w.recency, w.half_life_days),
+        *evaluate(dated, w.lexical, w.recency, w.half_life_days),
+    )
+    print(
+        f"defaults {w.lexical}/{w.recency}/{w.half_life_days}: "
+        + " ".join(f"{v:.3f}" for v in scores)
+    )
+    for lex, rec, hl in [
+        (0.2, 0.2, 7),
+        (0.2, 0.3, 7),
+        (0.2, 0.3, 14),
+        (0.2, 0.4, 7),
+        (0.2, 0.3, 5),
+    ]:
+        scores = (*evaluate(plain, lex, rec, hl), *evaluate(dated, lex, rec, hl))
+        print(f"lex={lex} rec={rec} hl={hl}: " + " ".join(f"{v:.3f}" for v in scores))
 
 
 if __name__ == "__main__":

@@ -61,7 +61,13 @@ def test_ask_json_contract(capsys: pytest.CaptureFixture[str], ingested: None) -
     assert [p["rank"] for p in result["passages"]] == list(range(1, len(passages) + 1))
     for citation in result["citations"]:
         assert set(citation) == {
-            "n", "article_id", "title", "source", "url", "published_at", "quote"
+            "n",
+            "article_id",
+            "title",
+            "source",
+            "url",
+            "published_at",
+            "quote",
         }
         assert any(
             citation["quote"] in p["text"] and p["article_id"] == citation["article_id"]

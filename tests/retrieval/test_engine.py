@@ -25,7 +25,10 @@ def test_ingest_reports_and_lists_articles(engine: Engine) -> None:
     listed = engine.sources()
     assert [s.title for s in listed][0] == "Velmora dockers walk out again"  # newest first
     assert {s.source for s in listed} == {
-        "Harbor Gazette", "Coastal Ledger", "Brenholt Courier", "Northern Post"
+        "Harbor Gazette",
+        "Coastal Ledger",
+        "Brenholt Courier",
+        "Northern Post",
     }
     assert all(s.chunks >= 1 for s in listed)
 
@@ -39,7 +42,8 @@ def test_reingesting_changes_nothing(filled: Engine) -> None:
 
 def test_changed_article_replaces_its_chunks(filled: Engine) -> None:
     edited = dataclasses.replace(
-        stories.STORM, body=stories.STORM.body + "\n\nSchools in the region stayed closed on Monday."
+        stories.STORM,
+        body=stories.STORM.body + "\n\nSchools in the region stayed closed on Monday.",
     )
     report = filled.ingest_articles([edited])
     assert (report.added, report.updated) == (0, 1)
@@ -77,7 +81,9 @@ def test_spaces_keep_knowledge_apart(engine: Engine) -> None:
 
 
 def test_answer_quotes_and_cites_the_article(filled: Engine) -> None:
-    answer = filled.ask("Who denied the plan to sell the container terminal?", as_of=date(2026, 3, 20))
+    answer = filled.ask(
+        "Who denied the plan to sell the container terminal?", as_of=date(2026, 3, 20)
+    )
     assert not answer.refused
     assert answer.citations
     first = answer.citations[0]
@@ -124,9 +130,7 @@ def test_follow_up_uses_the_previous_question(filled: Engine) -> None:
 
     first = filled.ask("What did Brenholt council vote on?")
     assert not first.refused
-    follow = filled.ask(
-        "And how much will it cost?", history=[Turn(first.question, first.text)]
-    )
+    follow = filled.ask("And how much will it cost?", history=[Turn(first.question, first.text)])
     assert not follow.refused
     assert "410 million crowns" in follow.text
     assert follow.search_query.startswith("What did Brenholt council vote on?")

@@ -62,9 +62,7 @@ def test_answers_quote_the_sentence_that_answers(
         "What is the weather tomorrow?",
     ],
 )
-def test_questions_the_articles_do_not_answer_are_refused(
-    newsroom: Engine, question: str
-) -> None:
+def test_questions_the_articles_do_not_answer_are_refused(newsroom: Engine, question: str) -> None:
     answer = newsroom.ask(question)
     assert answer.refused, (question, answer.text)
     assert answer.citations == []
