@@ -34,6 +34,7 @@ class Candidate:
     text: str
     passage_rank: int
     overlap: float  # share of the question's focus words found in the sentence
+    coverage: float  # share of all the question's content words found in the sentence
     missing_names: float  # share of the question's names its passage never mentions
 
 
@@ -49,7 +50,7 @@ class ExtractiveConfig:
     min_score: float = 0.60  # cosine + overlap_weight * overlap, for the best sentence
     overlap_weight: float = 0.35
     missing_name_weight: float = 0.40  # "Did Japan…?" is not answered by a passage on Korea
-    keep_within: float = 0.15  # further quotes must score within this of the best one
+    keep_within: float = 0.10  # further quotes must rank within this of the best one
     duplicate_cosine: float = 0.86  # sentences this close say the same thing: cite once
 
 
@@ -91,32 +92,36 @@ class ExtractiveAnswerer:
         return Answer(question=question, text=text, refused=False, citations=citations)
 
     def _choose(self, query: str, passages: Sequence[Passage]) -> list[Candidate]:
+        """The sentences to quote, best first; none when no sentence answers the question.
+
+        Sentences are ranked by similarity plus the share of the question's focus words
+        they contain. Whether a sentence answers at all also credits the question words it
+        shares with its title ("What did Brenholt council decide?" is answered by
+        "Brenholt council voted…"), so each quote must clear `min_score` on that.
+        """
         cfg = self.config
         candidates = self._shortlist(query, passages)
         if not candidates:
             return []
         vectors = self.embedder.encode_cached([query, *(c.text for c in candidates)])
         cosines = vectors[1:] @ vectors[0]
-        scores = (
-            cosines
-            + cfg.overlap_weight * np.array([c.overlap for c in candidates])
-            - cfg.missing_name_weight * np.array([c.missing_names for c in candidates])
-        )
-        order = np.argsort(-scores)
-        best = int(order[0])
-        if cosines[best] < cfg.min_cosine or scores[best] < cfg.min_score:
-            log.debug("refusing: best sentence %.2f/%.2f", cosines[best], scores[best])
-            return []
-        floor = max(cfg.min_score, scores[best] - cfg.keep_within)  # every quote must answer
+        penalty = cfg.missing_name_weight * np.array([c.missing_names for c in candidates])
+        focus = np.array([c.overlap for c in candidates])
+        coverage = np.array([c.coverage for c in candidates])
+        rank = cosines + cfg.overlap_weight * focus - penalty
+        relevance = cosines + cfg.overlap_weight * np.maximum(focus, coverage / 2) - penalty
+        order = np.argsort(-rank)
         chosen: list[int] = []
         for i in order:
-            if len(chosen) == cfg.max_quotes or scores[i] < floor:
+            if len(chosen) == cfg.max_quotes or rank[i] < rank[order[0]] - cfg.keep_within:
                 break
-            if cosines[i] < cfg.min_cosine:
+            if relevance[i] < cfg.min_score or cosines[i] < cfg.min_cosine:
                 continue
             if any(float(vectors[1 + i] @ vectors[1 + j]) >= cfg.duplicate_cosine for j in chosen):
                 continue
             chosen.append(int(i))
+        if not chosen:
+            log.debug("refusing: best relevance %.2f", float(relevance.max()))
         return [candidates[i] for i in chosen]
 
     def _shortlist(self, query: str, passages: Sequence[Passage]) -> list[Candidate]:
@@ -141,9 +146,11 @@ class ExtractiveAnswerer:
                 if len(sentence.split()) < cfg.min_words or key in seen:
                     continue
                 seen.add(key)
-                overlap = len(focus & set(tokenize(sentence))) / len(focus) if focus else 0.0
+                words = set(tokenize(sentence))
+                overlap = len(focus & words) / len(focus) if focus else 0.0
+                coverage = len(terms & words) / len(terms) if terms else 0.0
                 candidates.append(
-                    Candidate(passage.chunk, sentence, passage.rank, overlap, missing)
+                    Candidate(passage.chunk, sentence, passage.rank, overlap, coverage, missing)
                 )
         candidates.sort(key=lambda c: (c.missing_names - c.overlap, c.passage_rank))
         return candidates[: cfg.shortlist]
