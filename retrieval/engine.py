@@ -111,11 +111,13 @@ class Engine:
         self, articles: Iterator[Article], space: str, progress: bool, report: IngestReport
     ) -> IngestReport:
         with self._writing:
-            return self._ingest_locked(articles, space, progress, report)
+            self._ingest_locked(articles, space, progress, report)
+        return report
 
     def _ingest_locked(
         self, articles: Iterator[Article], space: str, progress: bool, report: IngestReport
-    ) -> IngestReport:
+    ) -> None:
+        """Skip what is stored already, then chunk, embed and store the rest in batches."""
         started = time.perf_counter()
         clock = _Stopwatch()
         stored = self.store.stored_articles(space)
@@ -129,9 +131,7 @@ class Engine:
                 if article is None:
                     break
                 bar.update()
-                previous = stored.get(article.id)
-                owner = owner_of_content.get(article.content_hash)
-                if (previous and previous.content_hash == article.content_hash) or owner:
+                if article.content_hash in owner_of_content:  # unchanged, or a copy
                     report.skipped += 1
                     continue
                 with clock("chunk"):
@@ -151,7 +151,6 @@ class Engine:
                 self.searcher.invalidate(space)
         report.seconds = time.perf_counter() - started
         report.stage_seconds = clock.seconds
-        return report
 
     def _store_batch(
         self,
