@@ -81,9 +81,9 @@ class ExtractiveAnswerer:
         as_of: date | None,
         history: Sequence[Turn] = (),
     ) -> Answer:
-        # The passages were found with the contextualized question; the sentences that
-        # answer a follow-up are the ones closest to what it asks now ("how much…?").
-        chosen = self._choose(question, passages)
+        # A follow-up ("and who brokered it?") is matched on its own words, and on its
+        # similarity to itself or to the question it follows, whichever is closer.
+        chosen = self._choose(question, passages, self.contextualize(question, history))
         if not chosen:
             return refusal(question, as_of)
         chosen.sort(key=lambda c: (c.chunk.published_at or date.min), reverse=True)
@@ -91,7 +91,9 @@ class ExtractiveAnswerer:
         text = "\n".join(_attributed(c) for c in citations)
         return Answer(question=question, text=text, refused=False, citations=citations)
 
-    def _choose(self, query: str, passages: Sequence[Passage]) -> list[Candidate]:
+    def _choose(
+        self, query: str, passages: Sequence[Passage], context: str | None = None
+    ) -> list[Candidate]:
         """The sentences to quote, best first; none when no sentence answers the question.
 
         Sentences are ranked by similarity plus the share of the question's focus words
@@ -100,11 +102,14 @@ class ExtractiveAnswerer:
         "Brenholt council voted…"), so each quote must clear `min_score` on that.
         """
         cfg = self.config
-        candidates = self._shortlist(query, passages)
+        context = context if context and context != query else None
+        candidates = self._shortlist(query, passages, names=proper_names(context or query))
         if not candidates:
             return []
-        vectors = self.embedder.encode_cached([query, *(c.text for c in candidates)])
-        cosines = vectors[1:] @ vectors[0]
+        questions = [query, context] if context else [query]
+        vectors = self.embedder.encode_cached([*questions, *(c.text for c in candidates)])
+        sentences = vectors[len(questions) :]
+        cosines = (sentences @ vectors[: len(questions)].T).max(axis=1)
         penalty = cfg.missing_name_weight * np.array([c.missing_names for c in candidates])
         focus = np.array([c.overlap for c in candidates])
         coverage = np.array([c.coverage for c in candidates])
@@ -117,14 +122,16 @@ class ExtractiveAnswerer:
                 break
             if relevance[i] < cfg.min_score or cosines[i] < cfg.min_cosine:
                 continue
-            if any(float(vectors[1 + i] @ vectors[1 + j]) >= cfg.duplicate_cosine for j in chosen):
+            if any(float(sentences[i] @ sentences[j]) >= cfg.duplicate_cosine for j in chosen):
                 continue
             chosen.append(int(i))
         if not chosen:
             log.debug("refusing: best relevance %.2f", float(relevance.max()))
         return [candidates[i] for i in chosen]
 
-    def _shortlist(self, query: str, passages: Sequence[Passage]) -> list[Candidate]:
+    def _shortlist(
+        self, query: str, passages: Sequence[Passage], *, names: set[str]
+    ) -> list[Candidate]:
         """Whole sentences of the top passages, best lexical matches first.
 
         A question's words that its article's title already contains ("Brenholt tram" in
@@ -133,7 +140,6 @@ class ExtractiveAnswerer:
         """
         cfg = self.config
         terms = set(tokenize(query))
-        names = proper_names(query)
         seen: set[str] = set()
         candidates = []
         for passage in passages[: cfg.passages]:

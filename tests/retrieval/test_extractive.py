@@ -93,3 +93,23 @@ def test_newest_reports_come_first(newsroom: Engine) -> None:
 )
 def test_proper_names(question: str, names: set[str]) -> None:
     assert proper_names(question) == names
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "quoted"),
+    [
+        ("How big is the pay rise?", "and who brokered it?", "Helena Vos"),
+        ("What did Brenholt council vote on?", "And how much will it cost?", "410 million"),
+        ("Which highways did Storm Ardent close?", "and how many homes lost power?", "22,000"),
+    ],
+)
+def test_follow_ups_are_understood_from_the_previous_question(
+    newsroom: Engine, first: str, follow_up: str, quoted: str
+) -> None:
+    from retrieval.records import Turn
+
+    previous = newsroom.ask(first)
+    answer = newsroom.ask(follow_up, history=[Turn(previous.question, previous.text)])
+    assert not answer.refused
+    assert quoted in answer.citations[0].quote
+    assert newsroom.ask(follow_up).search_query == follow_up  # alone, it stays as asked
