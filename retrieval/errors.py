@@ -32,3 +32,7 @@ class InvalidQuestion(NewsbotError):
 
 class LLMError(NewsbotError):
     """The LLM could not be reached or did not answer in time."""
+
+
+class EvalDataError(NewsbotError):
+    """An evaluation corpus or qrels file is missing, malformed or inconsistent."""
