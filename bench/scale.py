@@ -1,0 +1,151 @@
+"""How newsbot's costs grow with the corpus: 10k, 30k and 100k chunks of generated news.
+
+    python bench/scale.py [--steps 10000,30000,100000] [--backend onnx-int8]
+
+Generated articles (bench/synthetic.py, about `--words` words: one chunk each) are
+ingested in steps into one store; after each step: cumulative ingest time, store size on
+disk, query latency p50/p95 over `--queries` questions (end to end, `Engine.ask`; the
+first query after an ingest rebuilds the lexical index and is reported on its own),
+Hits@5 on those questions as a sanity check, and the process's peak memory so far.
+Not part of `make test`: it takes a while (about 15 minutes with onnx-int8 on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import tempfile
+import time
+from itertools import islice
+from pathlib import Path
+
+from common import DOCS, machine, markdown_table, text_table
+from plots import plot_scale
+from synthetic import SyntheticArticle, articles
+
+from retrieval.config import Settings
+from retrieval.embeddings import get_embedder
+from retrieval.engine import Engine
+from retrieval.evaluation import hits_at_k, p50, p95, peak_memory_mb
+from retrieval.records import Article
+
+
+def to_article(item: SyntheticArticle) -> Article:
+    return Article(
+        id=item.id, title=item.title, body=item.body, source=item.source,
+        published_at=item.published_at, origin="synthetic",
+    )  # fmt: skip
+
+
+def folder_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def measure_queries(engine: Engine, sample: list[SyntheticArticle]) -> dict[str, float]:
+    started = time.perf_counter()
+    engine.ask(sample[0].question)  # rebuilds the lexical index after the ingest
+    first_ms = (time.perf_counter() - started) * 1000
+    latencies, rankings = [], []
+    for item in sample:
+        started = time.perf_counter()
+        answer = engine.ask(item.question)
+        latencies.append((time.perf_counter() - started) * 1000)
+        rankings.append([p.chunk.article_id for p in answer.passages])
+    return {
+        "first_query_ms": first_ms,
+        "query_p50_ms": p50(latencies),
+        "query_p95_ms": p95(latencies),
+        "hits_at_5": hits_at_k(rankings, [item.id for item in sample], 5),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", default="10000,30000,100000", help="chunk counts")
+    parser.add_argument("--backend", default="onnx-int8", choices=("torch", "onnx", "onnx-int8"))
+    parser.add_argument("--words", type=int, default=80, help="words per generated article")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Settings().data_dir,
+        help="where newsbot caches its ONNX exports (the store is temporary)",
+    )
+    parser.add_argument("--out", type=Path, default=DOCS)
+    args = parser.parse_args()  # fmt: skip
+    steps = sorted(int(s) for s in args.steps.split(","))
+
+    embedder = get_embedder(
+        Settings(data_dir=args.data_dir, embedding_backend=args.backend)  # type: ignore[arg-type]
+    )
+    embedder.encode(["warm up"])
+    work = Path(tempfile.mkdtemp(prefix="newsbot-scale-"))
+    rows: list[dict[str, float]] = []
+    try:
+        engine = Engine(Settings(data_dir=work, embedding_backend=args.backend), embedder=embedder)  # type: ignore[arg-type]
+        stream = articles(steps[-1], words=args.words)
+        ingested: list[SyntheticArticle] = []
+        ingest_seconds = 0.0
+        chunks = 0
+        rng = random.Random(11)
+        for step in steps:
+            batch = list(islice(stream, step - len(ingested)))
+            report = engine.ingest_articles(map(to_article, batch), progress=True)
+            ingest_seconds += report.seconds
+            chunks += report.chunks
+            ingested += batch
+            sample = rng.sample(ingested, min(args.queries, len(ingested)))
+            row = {
+                "articles": len(ingested),
+                "chunks": chunks,
+                "ingest_seconds": ingest_seconds,
+                "step_chunks_per_s": report.chunks / report.seconds,
+                "store_mb": folder_mb(work / "chroma"),
+                **measure_queries(engine, sample),
+                "peak_memory_mb": peak_memory_mb() or 0.0,
+            }
+            rows.append(row)
+            print(json.dumps({k: round(v, 3) for k, v in row.items()}), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    header = ["chunks", "ingest (cumulative)", "chunks/s (step)", "store on disk",
+              "first query", "query p50", "query p95", "Hits@5", "peak memory"]  # fmt: skip
+    table = [
+        [f"{r['chunks']:,.0f}", f"{r['ingest_seconds']:.0f} s", f"{r['step_chunks_per_s']:.0f}",
+         f"{r['store_mb']:.0f} MB", f"{r['first_query_ms']:.0f} ms", f"{r['query_p50_ms']:.0f} ms",
+         f"{r['query_p95_ms']:.0f} ms", f"{r['hits_at_5']:.3f}", f"{r['peak_memory_mb']:,.0f} MB"]
+        for r in rows
+    ]  # fmt: skip
+    print(text_table(header, table))
+    args.out.mkdir(parents=True, exist_ok=True)
+    plot_scale(rows, args.out / "scale.png", f"newsbot cost against corpus size ({args.backend})")
+    (args.out / "scale.json").write_text(
+        json.dumps({"machine": machine(), "backend": args.backend, "rows": rows}, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    (args.out / "scale.md").write_text(
+        f"""# Cost against corpus size
+
+Generated news articles of about {args.words} words (one chunk each), ingested in steps
+into one store with the `{args.backend}` backend. Queries: {args.queries} generated
+questions per step, asked end to end (`Engine.ask`); "first query" is the first question
+after an ingest, which rebuilds the in-memory lexical index. Hits@5 is a sanity check on
+generated questions, not a quality benchmark. Peak memory is the process's peak resident
+set size so far (getrusage), model included.
+
+{markdown_table(header, table)}
+
+![scale](scale.png)
+
+Machine: {machine()}. Reproduce: `python bench/scale.py`.
+""",
+        encoding="utf-8",
+    )
+    print(f"wrote {args.out}/scale.md, scale.json, scale.png")
+
+
+if __name__ == "__main__":
+    main()
