@@ -24,10 +24,10 @@ from common import (
     REALTIMEQA,
     cores,
     load_average,
-    wait_for_quiet,
     machine,
     markdown_table,
     text_table,
+    wait_for_quiet,
 )
 from plots import label, plot_ingest, plot_latency, plot_quality
 
