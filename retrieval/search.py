@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,8 @@ from retrieval.records import Passage
 from retrieval.store import NO_DATE, Hit, Store, date_ord
 
 log = logging.getLogger(__name__)
+
+RECHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class Searcher:
         self.embedder = embedder
         self.weights = weights or SearchWeights()
         self._lexical: dict[str, tuple[int, BM25Index]] = {}
+        self._checked: dict[str, float] = {}  # when each space's chunk count was last read
         self._lock = threading.Lock()
 
     def invalidate(self, space: str) -> None:
@@ -54,9 +58,19 @@ class Searcher:
             self._lexical.pop(space, None)
 
     def _lexical_index(self, space: str) -> BM25Index:
-        """The space's BM25 index, rebuilt when the store's chunk count has changed."""
+        """The space's BM25 index, rebuilt when the store's chunk count has changed.
+
+        This process's own writes invalidate it at once; another process's (a CLI ingest
+        beside the running bot) are noticed within RECHECK_SECONDS.
+        """
+        with self._lock:
+            cached = self._lexical.get(space)
+            fresh = time.monotonic() - self._checked.get(space, -RECHECK_SECONDS)
+            if cached is not None and fresh < RECHECK_SECONDS:
+                return cached[1]
         count = self.store.count(space)
         with self._lock:
+            self._checked[space] = time.monotonic()
             cached = self._lexical.get(space)
             if cached is not None and cached[0] == count:
                 return cached[1]
@@ -78,13 +92,19 @@ class Searcher:
         hits: dict[str, Hit] = {}
         bm25: dict[str, float] = {}
         for space in spaces:
+            index = self._lexical_index(space)
+            # Filtering by date slows chromadb down; skip it when nothing is newer anyway.
+            newest = int(index.day_ords.max()) if len(index) else NO_DATE
+            needs_filter = max_ord is not None and max_ord < newest
             for hit in self.store.query(
-                space, vector, self.weights.dense_candidates, max_date_ord=max_ord
+                space,
+                vector,
+                self.weights.dense_candidates,
+                max_date_ord=max_ord if needs_filter else None,
             ):
                 hits[hit.chunk.id] = hit
             if self.weights.lexical <= 0:
                 continue
-            index = self._lexical_index(space)
             lexical = index.scores(query, max_day_ord=max_ord)
             top = index.best(lexical, self.weights.lexical_candidates)
             missing = [cid for cid, _ in top if cid not in hits]
