@@ -40,6 +40,15 @@ def _engine(settings: Settings):  # -> Engine, imported lazily so --help stays f
     return Engine(settings)
 
 
+def _check_llm_reachable(settings: Settings) -> None:
+    """Long-running fronts find out at start-up, not at the first question, that the LLM
+    is unreachable (a one-off `ask` just falls back to the extractive answer)."""
+    if settings.llm != "none":
+        from retrieval.llm import check_llm
+
+        log.info("%s", check_llm(settings))
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     report = engine.ingest(args.sources, space=args.space, progress=sys.stderr.isatty())
@@ -100,6 +109,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.terminal import run_chat
 
+    _check_llm_reachable(settings)
     engine = _engine(settings)
     engine.warm_up()
     run_chat(engine, as_of=args.as_of)
@@ -126,6 +136,7 @@ def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.discord_app import TOKEN_HELP, run_bot
 
+    _check_llm_reachable(settings)
     if settings.discord_token is not None:
         run_bot(settings)
         return 0

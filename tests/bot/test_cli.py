@@ -141,3 +141,15 @@ def test_run_without_token_chats_over_the_samples(
     assert "No DISCORD_TOKEN is set" in err and "Reset Token" in err
     assert "Sample articles: 4 added" in out
     assert "Helena Vos" in out and "Sources:" in out and "Harbor Gazette" in out
+
+
+def test_chat_stops_at_start_up_when_the_llm_is_unreachable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_LLM", "openai")
+    monkeypatch.setenv("NEWSBOT_LLM_MODEL", "test-model")
+    monkeypatch.setenv("NEWSBOT_LLM_TIMEOUT", "5")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    code, _, err = run(capsys, "chat")
+    assert code == 1
+    assert "error:" in err and "not answering" in err
