@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -53,10 +53,18 @@ def _stemmer() -> Any:
     return snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=500_000)
+def _term(word: str) -> str:
+    """A word's index term. Stemming is slow in pure Python, but a corpus of millions of
+    words has only tens of thousands of distinct ones."""
+    stem = _stemmer().stemWord(word)
+    return _CANONICAL.get(stem, stem)
+
+
 def tokenize(text: str) -> list[str]:
     """Content words, lower-cased and Snowball-stemmed; stopwords dropped, synonyms folded."""
-    words = [w for w in _TOKEN.findall(text.casefold().replace("’", "'")) if w not in STOPWORDS]
-    return [_CANONICAL.get(stem, stem) for stem in _stemmer().stemWords(words)]
+    words = _TOKEN.findall(text.casefold().replace("’", "'"))
+    return [_term(w) for w in words if w not in STOPWORDS]
 
 
 class BM25Index:
