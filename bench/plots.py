@@ -82,9 +82,10 @@ def plot_scale(rows: Sequence[dict[str, float]], path: Path, title: str) -> None
         ("ingest time (s, cumulative)", ["ingest_seconds"]),
         ("store size on disk (MB)", ["store_mb"]),
         ("query latency (ms)", ["query_p50_ms", "query_p95_ms"]),
+        ("first query after an ingest (ms)", ["first_query_ms"]),
         ("peak memory (MB)", ["peak_memory_mb"]),
     ]
-    fig, axes = plt.subplots(1, len(panels), figsize=(13, 3.4))
+    fig, axes = plt.subplots(1, len(panels), figsize=(15, 3.4))
     for ax, (name, keys) in zip(axes, panels, strict=True):
         for key in keys:
             ax.plot(chunks, [row[key] for row in rows], marker="o", label=key.split("_")[-2])

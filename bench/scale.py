@@ -21,7 +21,7 @@ import time
 from itertools import islice
 from pathlib import Path
 
-from common import DOCS, machine, markdown_table, text_table
+from common import DOCS, load_average, machine, markdown_table, text_table
 from plots import plot_scale
 from synthetic import SyntheticArticle, articles
 
@@ -61,22 +61,9 @@ def measure_queries(engine: Engine, sample: list[SyntheticArticle]) -> dict[str,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", default="10000,30000,100000", help="chunk counts")
-    parser.add_argument("--backend", default="onnx-int8", choices=("torch", "onnx", "onnx-int8"))
-    parser.add_argument("--words", type=int, default=80, help="words per generated article")
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Settings().data_dir,
-        help="where newsbot caches its ONNX exports (the store is temporary)",
-    )
-    parser.add_argument("--out", type=Path, default=DOCS)
-    args = parser.parse_args()  # fmt: skip
+def run(args: argparse.Namespace) -> list[dict[str, float]]:
+    """Ingest step by step into one temporary store, measuring after each step."""
     steps = sorted(int(s) for s in args.steps.split(","))
-
     embedder = get_embedder(
         Settings(data_dir=args.data_dir, embedding_backend=args.backend)  # type: ignore[arg-type]
     )
@@ -84,11 +71,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsbot-scale-"))
     rows: list[dict[str, float]] = []
     try:
-        engine = Engine(Settings(data_dir=work, embedding_backend=args.backend), embedder=embedder)  # type: ignore[arg-type]
+        settings = Settings(data_dir=work, embedding_backend=args.backend)  # type: ignore[arg-type]
+        engine = Engine(settings, embedder=embedder)
         stream = articles(steps[-1], words=args.words)
         ingested: list[SyntheticArticle] = []
-        ingest_seconds = 0.0
-        chunks = 0
+        ingest_seconds, chunks = 0.0, 0
         rng = random.Random(11)
         for step in steps:
             batch = list(islice(stream, step - len(ingested)))
@@ -105,46 +92,82 @@ def main() -> None:
                 "store_mb": folder_mb(work / "chroma"),
                 **measure_queries(engine, sample),
                 "peak_memory_mb": peak_memory_mb() or 0.0,
+                "load_average": float(load_average()) if load_average() != "?" else 0.0,
             }
             rows.append(row)
             print(json.dumps({k: round(v, 3) for k, v in row.items()}), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return rows
 
+
+def write_report(data: dict, out: Path) -> None:
+    """scale.md and scale.png from the measurements (as saved in scale.json)."""
+    rows, backend = data["rows"], data["backend"]
     header = ["chunks", "ingest (cumulative)", "chunks/s (step)", "store on disk",
               "first query", "query p50", "query p95", "Hits@5", "peak memory"]  # fmt: skip
     table = [
-        [f"{r['chunks']:,.0f}", f"{r['ingest_seconds']:.0f} s", f"{r['step_chunks_per_s']:.0f}",
-         f"{r['store_mb']:.0f} MB", f"{r['first_query_ms']:.0f} ms", f"{r['query_p50_ms']:.0f} ms",
-         f"{r['query_p95_ms']:.0f} ms", f"{r['hits_at_5']:.3f}", f"{r['peak_memory_mb']:,.0f} MB"]
+        [f"{r['chunks']:,.0f}", f"{r['ingest_seconds']:,.0f} s", f"{r['step_chunks_per_s']:.0f}",
+         f"{r['store_mb']:,.0f} MB", f"{r['first_query_ms'] / 1000:,.1f} s",
+         f"{r['query_p50_ms']:.0f} ms", f"{r['query_p95_ms']:.0f} ms", f"{r['hits_at_5']:.3f}",
+         f"{r['peak_memory_mb']:,.0f} MB"]
         for r in rows
     ]  # fmt: skip
     print(text_table(header, table))
-    args.out.mkdir(parents=True, exist_ok=True)
-    plot_scale(rows, args.out / "scale.png", f"newsbot cost against corpus size ({args.backend})")
-    (args.out / "scale.json").write_text(
-        json.dumps({"machine": machine(), "backend": args.backend, "rows": rows}, indent=2) + "\n",
-        encoding="utf-8",
-    )
-    (args.out / "scale.md").write_text(
+    plot_scale(rows, out / "scale.png", f"newsbot cost against corpus size ({backend})")
+    (out / "scale.md").write_text(
         f"""# Cost against corpus size
 
-Generated news articles of about {args.words} words (one chunk each), ingested in steps
-into one store with the `{args.backend}` backend. Queries: {args.queries} generated
+Generated news articles of about {data["words"]} words (one chunk each), ingested in steps
+into one store with the `{backend}` backend. Queries: {data["queries"]} generated
 questions per step, asked end to end (`Engine.ask`); "first query" is the first question
 after an ingest, which rebuilds the in-memory lexical index. Hits@5 is a sanity check on
-generated questions, not a quality benchmark. Peak memory is the process's peak resident
-set size so far (getrusage), model included.
+generated questions (more articles share a place and a project as the corpus grows), not a
+quality benchmark. Peak memory is the process's peak resident set size so far
+(getrusage), model included.
 
 {markdown_table(header, table)}
 
 ![scale](scale.png)
 
-Machine: {machine()}. Reproduce: `python bench/scale.py`.
+Machine: {data["machine"]}. Reproduce: `python bench/scale.py`; `--replot` redraws this
+page and the plot from scale.json.
 """,
         encoding="utf-8",
     )
-    print(f"wrote {args.out}/scale.md, scale.json, scale.png")
+    print(f"wrote {out}/scale.md, scale.png")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", default="10000,30000,100000", help="chunk counts")
+    parser.add_argument("--backend", default="onnx-int8", choices=("torch", "onnx", "onnx-int8"))
+    parser.add_argument("--words", type=int, default=80, help="words per generated article")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Settings().data_dir,
+        help="where newsbot caches its ONNX exports (the store is temporary)",
+    )
+    parser.add_argument("--out", type=Path, default=DOCS)
+    parser.add_argument(
+        "--replot",
+        action="store_true",
+        help="only redraw scale.md and scale.png from OUT/scale.json",
+    )
+    args = parser.parse_args()  # fmt: skip
+    args.out.mkdir(parents=True, exist_ok=True)
+    saved = args.out / "scale.json"
+    if args.replot:
+        write_report(json.loads(saved.read_text(encoding="utf-8")), args.out)
+        return
+    where = machine()  # the code and machine the run starts on
+    rows = run(args)
+    data = {"machine": where, "backend": args.backend, "words": args.words,
+            "queries": args.queries, "rows": rows}  # fmt: skip
+    saved.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_report(data, args.out)
 
 
 if __name__ == "__main__":
