@@ -26,38 +26,31 @@ EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "realtim
 
 
 def collect(engine: Engine, questions: list[dict], with_as_of: bool) -> list[dict]:
-    searcher = engine.searcher
-    weights = searcher.weights
-    index = searcher._lexical_index("shared")
+    weights = engine.searcher.weights
+    index = engine.searcher.index("shared")
     vectors = engine.embedder.encode([q["question"] for q in questions])  # one batch: fast
     rows = []
     for q, vector in zip(questions, vectors, strict=True):
         as_of = date.fromisoformat(q["question_date"]) if with_as_of else None
-        max_ord = date_ord(as_of) if as_of else None
-        hits = {
-            h.chunk.id: h
-            for h in engine.store.query(
-                "shared", vector, weights.dense_candidates, max_date_ord=max_ord
-            )
-        }
-        lexical = index.scores(q["question"], max_day_ord=max_ord)
-        top = index.best(lexical, weights.lexical_candidates)
-        missing = [cid for cid, _ in top if cid not in hits]
-        for h in engine.store.get_hits("shared", missing, vector):
-            hits[h.chunk.id] = h
-        ids = list(hits)
+        hits, bm25 = index.search(
+            vector,
+            q["question"],
+            dense=weights.dense_candidates,
+            lexical=weights.lexical_candidates,
+            max_day=date_ord(as_of) if as_of else None,
+        )
         rows.append(
             {
                 "gold": q["passage_id"],
-                "articles": [hits[c].chunk.article_id for c in ids],
-                "dense": np.array([hits[c].similarity for c in ids]),
-                "bm25": np.array([lexical[index.positions[c]] for c in ids]),
+                "articles": [h.chunk.article_id for h in hits],
+                "dense": np.array([h.similarity for h in hits]),
+                "bm25": np.array([bm25[h.chunk.id] for h in hits]),
                 "age": np.array(
                     [
-                        (as_of - hits[c].chunk.published_at).days
-                        if as_of and hits[c].chunk.published_at
+                        (as_of - h.chunk.published_at).days
+                        if as_of and h.chunk.published_at
                         else 1e9
-                        for c in ids
+                        for h in hits
                     ]
                 ),
             }

@@ -147,8 +147,6 @@ class Engine:
             self._store_batch(pending, stored, space, report, clock)
         finally:
             bar.close()
-            if report.added or report.updated:
-                self.searcher.invalidate(space)
         report.seconds = time.perf_counter() - started
         report.stage_seconds = clock.seconds
 
@@ -168,9 +166,13 @@ class Engine:
             vectors = self.embedder.encode([c.embed_text for c in chunks])
         with clock("store"):
             self.store.add_chunks(space, chunks, vectors)
+            self.searcher.added(space, chunks, vectors)
             for article, _ in batch:
                 if article.id in stored:
-                    self.store.delete_article(space, article.id, keep_hash=article.content_hash)
+                    old = self.store.delete_article(
+                        space, article.id, keep_hash=article.content_hash
+                    )
+                    self.searcher.removed(space, old)
                     report.updated += 1
                 else:
                     report.added += 1
@@ -238,6 +240,5 @@ class Engine:
             found = self.store.summaries(space, article_id)
             if not found:
                 raise ArticleNotFound(article_id)
-            self.store.delete_article(space, article_id)
-            self.searcher.invalidate(space)
+            self.searcher.removed(space, self.store.delete_article(space, article_id))
             return found[0]

@@ -1,6 +1,7 @@
 """Hybrid, time-aware search over one or more knowledge spaces.
 
-Candidates come from the dense index (chromadb) and from BM25; each is scored as
+Candidates come from exact dense search and from BM25, both over an in-memory index
+of the space (retrieval/index.py); each is scored as
 
     cosine + lexical * bm25 / best_bm25 + recency * 2 ** (-age_days / half_life_days)
 
@@ -21,13 +22,15 @@ from datetime import date
 import numpy as np
 
 from retrieval.embeddings import Embedder
-from retrieval.lexical import BM25Index
-from retrieval.records import Passage
-from retrieval.store import NO_DATE, Hit, Store, date_ord
+from retrieval.index import Hit, SpaceIndex, single_threaded_blas
+from retrieval.records import Chunk, Passage
+from retrieval.store import NO_DATE, Store, date_ord
 
 log = logging.getLogger(__name__)
 
 RECHECK_SECONDS = 1.0
+LOAD_BATCH = 5000
+COMPACT_WHEN_RETIRED = 0.25  # rebuild an index once a quarter of its rows are removed chunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,75 +48,86 @@ class SearchWeights:
 
 
 class Searcher:
+    """Searches the spaces' in-memory indexes, loaded from the store on first use.
+
+    The engine reports this process's own writes (`added`, `removed`), which update a
+    loaded index in place. Another process's writes (a CLI ingest beside the running
+    bot) change the store's chunk count, noticed within RECHECK_SECONDS, and the index
+    is loaded again.
+    """
+
     def __init__(self, store: Store, embedder: Embedder, weights: SearchWeights | None = None):
         self.store = store
         self.embedder = embedder
         self.weights = weights or SearchWeights()
-        self._lexical: dict[str, tuple[int, BM25Index]] = {}
+        self._indexes: dict[str, SpaceIndex] = {}
         self._checked: dict[str, float] = {}  # when each space's chunk count was last read
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        single_threaded_blas()
 
-    def invalidate(self, space: str) -> None:
+    def added(self, space: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         with self._lock:
-            self._lexical.pop(space, None)
+            if space in self._indexes:
+                self._indexes[space].add(chunks, vectors)
 
-    def _lexical_index(self, space: str) -> BM25Index:
-        """The space's BM25 index, rebuilt when the store's chunk count has changed.
+    def removed(self, space: str, chunk_ids: Sequence[str]) -> None:
+        with self._lock:
+            index = self._indexes.get(space)
+            if index is not None:
+                index.remove(chunk_ids)
+                if index.retired > COMPACT_WHEN_RETIRED:
+                    self._indexes[space] = index.compacted()
 
-        This process's own writes invalidate it at once; another process's (a CLI ingest
-        beside the running bot) are noticed within RECHECK_SECONDS.
-        """
+    def index(self, space: str) -> SpaceIndex:
+        """The space's index, loaded again when another process has changed the store."""
         with self._lock:
-            cached = self._lexical.get(space)
-            fresh = time.monotonic() - self._checked.get(space, -RECHECK_SECONDS)
-            if cached is not None and fresh < RECHECK_SECONDS:
-                return cached[1]
-        count = self.store.count(space)
-        with self._lock:
+            index = self._indexes.get(space)
+            if index is not None and time.monotonic() - self._checked[space] < RECHECK_SECONDS:
+                return index
+            count = self.store.count(space)
             self._checked[space] = time.monotonic()
-            cached = self._lexical.get(space)
-            if cached is not None and cached[0] == count:
-                return cached[1]
-            chunks = list(self.store.iter_chunks(space))
-            index = BM25Index(
-                [c.id for c in chunks],
-                [c.embed_text for c in chunks],
-                [date_ord(c.published_at) for c in chunks],
-            )
-            self._lexical[space] = (count, index)
-            log.debug("built BM25 index for %s: %d chunks", space, len(index))
+            if index is None or len(index) != count:
+                started = time.perf_counter()
+                index = self._indexes[space] = self._load(space)
+                log.info(
+                    "loaded the index of %s: %d chunks in %.1f s",
+                    space,
+                    len(index),
+                    time.perf_counter() - started,
+                )
             return index
+
+    def _load(self, space: str) -> SpaceIndex:
+        index = SpaceIndex(self.embedder.dimension)
+        batch: list[tuple[Chunk, np.ndarray]] = []
+        for record in self.store.iter_records(space):
+            batch.append(record)
+            if len(batch) == LOAD_BATCH:
+                index.add([c for c, _ in batch], np.stack([v for _, v in batch]))
+                batch = []
+        if batch:
+            index.add([c for c, _ in batch], np.stack([v for _, v in batch]))
+        return index
 
     def search(
         self, query: str, *, spaces: Sequence[str], as_of: date | None, k: int
     ) -> list[Passage]:
         vector = self.embedder.encode_cached([query])[0]
-        max_ord = date_ord(as_of) if as_of else None
-        hits: dict[str, Hit] = {}
+        max_day = date_ord(as_of) if as_of else None
+        hits: list[Hit] = []
         bm25: dict[str, float] = {}
-        for space in spaces:
-            index = self._lexical_index(space)
-            # Filtering by date slows chromadb down; skip it when nothing is newer anyway.
-            newest = int(index.day_ords.max()) if len(index) else NO_DATE
-            needs_filter = max_ord is not None and max_ord < newest
-            for hit in self.store.query(
-                space,
-                vector,
-                self.weights.dense_candidates,
-                max_date_ord=max_ord if needs_filter else None,
-            ):
-                hits[hit.chunk.id] = hit
-            if self.weights.lexical <= 0:
-                continue
-            lexical = index.scores(query, max_day_ord=max_ord)
-            top = index.best(lexical, self.weights.lexical_candidates)
-            missing = [cid for cid, _ in top if cid not in hits]
-            for hit in self.store.get_hits(space, missing, vector):
-                hits[hit.chunk.id] = hit
-            for cid in hits:
-                if cid in index.positions:
-                    bm25[cid] = float(lexical[index.positions[cid]])
-        return self._rank(list(hits.values()), bm25, as_of, k)
+        with self._lock:
+            for space in spaces:
+                found, scores = self.index(space).search(
+                    vector,
+                    query,
+                    dense=self.weights.dense_candidates,
+                    lexical=self.weights.lexical_candidates if self.weights.lexical > 0 else 0,
+                    max_day=max_day,
+                )
+                hits.extend(found)
+                bm25.update(scores)
+        return self._rank(hits, bm25, as_of, k)
 
     def _rank(
         self, hits: list[Hit], bm25: dict[str, float], as_of: date | None, k: int

@@ -46,13 +46,6 @@ class StoredArticle:
     chunks: int
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    chunk: Chunk
-    similarity: float  # cosine similarity to the query
-    embedding: np.ndarray
-
-
 def _metadata(chunk: Chunk, n_chunks: int) -> dict[str, Any]:
     return {
         "article_id": chunk.article_id,
@@ -177,18 +170,21 @@ class Store:
                 metadatas=[_metadata(c, per_article[c.article_id]) for c in batch],
             )
 
-    def delete_article(self, space: str, article_id: str, *, keep_hash: str | None = None) -> int:
-        """Delete an article's chunks (those of other versions only, with `keep_hash`)."""
+    def delete_article(
+        self, space: str, article_id: str, *, keep_hash: str | None = None
+    ) -> list[str]:
+        """Delete an article's chunks (those of other versions only, with `keep_hash`);
+        returns the ids of the chunks deleted."""
         collection = self._collection(space)
         if collection is None:
-            return 0
+            return []
         where: dict[str, Any] = {"article_id": article_id}
         if keep_hash is not None:
             where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
         ids = collection.get(where=where, include=[])["ids"]
         if ids:
             collection.delete(ids=ids)
-        return len(ids)
+        return list(ids)
 
     def summaries(self, space: str, article_id: str | None = None) -> list[ArticleSummary]:
         """Every article of a space (or the one with `article_id`), from its first chunk."""
@@ -201,60 +197,28 @@ class Store:
         rows = collection.get(where=where, include=["metadatas"])
         return [_summary(meta, space) for meta in rows["metadatas"] or []]
 
-    def iter_chunks(self, space: str, page: int = 5000) -> Iterator[Chunk]:
+    def iter_chunks(self, space: str) -> Iterator[Chunk]:
+        for rows in self._pages(space, ["documents", "metadatas"]):
+            for chunk_id, text, meta in zip(
+                rows["ids"], rows["documents"], rows["metadatas"], strict=True
+            ):
+                yield chunk_from_record(chunk_id, text, meta)
+
+    def iter_records(self, space: str) -> Iterator[tuple[Chunk, np.ndarray]]:
+        """Every chunk of a space with its stored vector."""
+        for rows in self._pages(space, ["documents", "metadatas", "embeddings"]):
+            for chunk_id, text, meta, vector in zip(
+                rows["ids"], rows["documents"], rows["metadatas"], rows["embeddings"],
+                strict=True,
+            ):  # fmt: skip
+                yield chunk_from_record(chunk_id, text, meta), np.asarray(vector)
+
+    def _pages(self, space: str, include: list[str], size: int = 5000) -> Iterator[Any]:
+        """All rows, a page of ids at a time (paging by offset instead makes chromadb
+        scan from the start again for every page)."""
         collection = self._collection(space)
         if collection is None:
             return
-        offset = 0
-        while True:
-            rows = collection.get(
-                include=["documents", "metadatas"], limit=page, offset=offset
-            )
-            for chunk_id, text, meta in zip(
-                rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=True
-            ):
-                yield chunk_from_record(chunk_id, text, meta)
-            if len(rows["ids"]) < page:
-                return
-            offset += page
-
-    def query(
-        self, space: str, embedding: np.ndarray, k: int, *, max_date_ord: int | None = None
-    ) -> list[Hit]:
-        """The k nearest chunks, optionally only those published on or before a day."""
-        collection = self._collection(space)
-        if collection is None:
-            return []
-        where = {"published_ord": {"$lte": max_date_ord}} if max_date_ord is not None else None
-        result = collection.query(
-            query_embeddings=embedding.reshape(1, -1),
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances", "embeddings"],
-        )
-        return [
-            Hit(chunk_from_record(cid, text, meta), 1.0 - float(dist), np.asarray(emb))
-            for cid, text, meta, dist, emb in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                result["embeddings"][0],
-                strict=True,
-            )
-        ]
-
-    def get_hits(self, space: str, chunk_ids: Sequence[str], query: np.ndarray) -> list[Hit]:
-        """Chunks by id, scored against a query vector (for lexical-only candidates)."""
-        collection = self._collection(space)
-        if collection is None or not chunk_ids:
-            return []
-        rows = collection.get(
-            ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"]
-        )
-        return [
-            Hit(chunk_from_record(cid, text, meta), float(np.dot(emb, query)), np.asarray(emb))
-            for cid, text, meta, emb in zip(
-                rows["ids"], rows["documents"], rows["metadatas"], rows["embeddings"], strict=True
-            )
-        ]
+        ids = collection.get(include=[])["ids"]
+        for begin in range(0, len(ids), size):
+            yield collection.get(ids=ids[begin : begin + size], include=include)

@@ -53,6 +53,41 @@ def test_changed_article_replaces_its_chunks(filled: Engine) -> None:
     assert len(filled.sources()) == 5
 
 
+def test_search_sees_a_replaced_article_at_once(filled: Engine) -> None:
+    question = "Which schools stayed closed after Storm Ardent?"
+    filled.search(question)  # the in-memory index is loaded now, and kept in step from here
+    edited = dataclasses.replace(
+        stories.STORM, body=stories.STORM.body + "\n\nSchools in Harrowgate stayed closed."
+    )
+    filled.ingest_articles([edited])
+    storm = [p.chunk for p in filled.search(question) if p.chunk.article_id == edited.id]
+    assert storm and {c.content_hash for c in storm} == {edited.content_hash}
+    assert any("Harrowgate" in c.text for c in storm)
+
+
+def test_an_index_grown_in_place_ranks_like_one_loaded_from_the_store(
+    filled: Engine, settings: object, embedder: object
+) -> None:
+    question = "Why did the Velmora dock workers strike?"
+    filled.search(question)
+    filled.ingest_articles([dataclasses.replace(stories.STORM, body="Winds eased by Friday.")])
+    filled.forget(stories.TRAM_VOTE.id)
+    fresh = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
+    grown = [(p.chunk.id, round(p.score, 5)) for p in filled.search(question)]
+    assert grown == [(p.chunk.id, round(p.score, 5)) for p in fresh.search(question)]
+
+
+def test_another_process_writing_to_the_store_is_noticed(
+    filled: Engine, settings: object, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("retrieval.search.RECHECK_SECONDS", 0.0)
+    question = "How much will the Brenholt tram line cost?"
+    assert filled.search(question)
+    other = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
+    other.forget(stories.TRAM_VOTE.id)
+    assert all(p.chunk.article_id != stories.TRAM_VOTE.id for p in filled.search(question))
+
+
 def test_identical_content_under_another_id_is_stored_once(filled: Engine) -> None:
     copy = dataclasses.replace(stories.TRAM_VOTE, id="tram-copy")
     report = filled.ingest_articles([copy])
