@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt torch==2.13.0
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[llm,fast,bench,dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[llm,bench,dev]"
 	touch $(STAMP)
 
 run: install

@@ -27,8 +27,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     embedding_model: str = BUNDLED_MODEL
-    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     embedding_batch_size: int = Field(default=64, ge=1)
+    model_cache_dir: Path | None = None  # where ONNX exports go; default <data_dir>/cache
 
     chroma_host: str | None = None
     chroma_port: int = 8000
@@ -51,7 +52,12 @@ class Settings(BaseSettings):
     max_source_bytes: int = Field(default=20_000_000, ge=1)
 
     @field_validator(
-        "discord_token", "chroma_host", "openai_base_url", "openai_api_key", mode="before"
+        "discord_token",
+        "chroma_host",
+        "openai_base_url",
+        "openai_api_key",
+        "model_cache_dir",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -64,7 +70,7 @@ class Settings(BaseSettings):
 
     @property
     def cache_dir(self) -> Path:
-        return self.data_dir / "cache"
+        return self.model_cache_dir or self.data_dir / "cache"
 
 
 def load_settings(**overrides: object) -> Settings:

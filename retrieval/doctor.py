@@ -51,7 +51,7 @@ def check_embedding_model(settings: Settings) -> str:
     if vectors.shape != (1, embedder.dimension) or not vectors.any():
         raise RuntimeError(f"the model returned vectors of shape {vectors.shape}")
     return (
-        f"{settings.embedding_model} ({settings.embedding_backend}) embeds "
+        f"{settings.embedding_model} ({embedder.backend}) embeds "
         f"{embedder.dimension}-dimensional vectors; a test sentence took {elapsed:.0f} ms"
     )
 

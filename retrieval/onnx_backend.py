@@ -150,7 +150,9 @@ def export_onnx(layout: ModelLayout, target: Path) -> None:
     """Export the model's transformer (token embeddings out) to an ONNX file."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar
     model = AutoModel.from_pretrained(str(layout.transformer_dir), attn_implementation="eager")
     model.eval()
     tokenizer = _load_tokenizer(layout)
@@ -290,7 +292,7 @@ class OnnxEncoder:
         except ImportError as exc:
             raise ConfigError(
                 "The ONNX embedding backend needs onnxruntime and onnx: "
-                "pip install 'newsbot[fast]', or set NEWSBOT_EMBEDDING_BACKEND=torch."
+                "pip install onnx onnxruntime, or set NEWSBOT_EMBEDDING_BACKEND=torch."
             ) from exc
         root = Path(model_path)
         if not root.is_dir():

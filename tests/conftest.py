@@ -19,20 +19,29 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = ROOT.parent / "shared"
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the bundled model's ONNX export is cached: made once per test session."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_cache: Path
+) -> None:
     """No test sees the developer's .env, token or data dir."""
     for name in list(os.environ):
         if name.startswith("NEWSBOT_") or name in ("DISCORD_TOKEN", "OPENAI_API_KEY"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSBOT_MODEL_CACHE_DIR", str(model_cache))
     monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """The bundled all-MiniLM-L6-v2, loaded once per test session."""
-    return get_embedder(Settings(_env_file=None))  # type: ignore[call-arg]
+def embedder(model_cache: Path) -> Embedder:
+    """The bundled all-MiniLM-L6-v2 on the default backend, loaded once per test session."""
+    return get_embedder(Settings(_env_file=None, model_cache_dir=model_cache))  # type: ignore[call-arg]
 
 
 @pytest.fixture

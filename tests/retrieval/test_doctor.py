@@ -45,7 +45,7 @@ def test_a_fresh_install_without_an_llm_is_healthy(tmp_path: Path) -> None:
     assert list(checks) == ["embedding model", "store", "LLM"]
     assert all(check.ok for check in checks.values())
     assert checks["embedding model"].detail.startswith(
-        "all-MiniLM-L6-v2 (torch) embeds 384-dimensional vectors"
+        "all-MiniLM-L6-v2 (onnx-int8) embeds 384-dimensional vectors"
     )
     assert checks["store"].detail.endswith("`newsbot ingest` creates it")
     assert checks["LLM"].detail == "none (extractive answers, no model needed)"

@@ -1,13 +1,31 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from retrieval.config import Settings
-from retrieval.embeddings import Embedder, get_embedder
+from retrieval.embeddings import Embedder, get_embedder, resolve_backend
 
 
 def test_one_embedder_per_model_and_backend(embedder: Embedder) -> None:
     assert get_embedder(Settings(_env_file=None)) is embedder  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("model", "backend", "resolved"),
+    [
+        ("all-MiniLM-L6-v2", "auto", "onnx-int8"),  # quality checked for the bundled model
+        ("sentence-transformers/all-MiniLM-L6-v2", "auto", "onnx-int8"),
+        ("intfloat/e5-small-v2", "auto", "torch"),  # any other model: no export surprises
+        ("all-MiniLM-L6-v2", "torch", "torch"),
+        ("intfloat/e5-small-v2", "onnx", "onnx"),
+    ],
+)
+def test_auto_backend_is_int8_onnx_for_the_bundled_model_only(
+    model: str, backend: str, resolved: str
+) -> None:
+    settings = Settings(_env_file=None, embedding_model=model, embedding_backend=backend)  # type: ignore[call-arg]
+    assert resolve_backend(settings) == resolved
 
 
 def test_vectors_are_normalised_and_meaningful(embedder: Embedder) -> None:

@@ -15,6 +15,33 @@ from tests import stories
 SAMPLES = Path(__file__).resolve().parents[2] / "bot" / "samples"
 
 
+# Refusal is calibrated on these (bench/refusal_threshold.py): what the articles answer,
+# with the words the quote must hold, and what they don't.
+ANSWERABLE = [
+    ("Who denied the plan to sell the container terminal?", "Velmora Port Authority denied"),
+    ("How much will the Brenholt tram line cost?", "410 million crowns"),
+    ("When will the first trams run?", "would run in 2029"),
+    ("Who leads the dockers' union?", "led by Ilse Marrow"),
+    ("How many homes lost power in the storm?", "22,000 homes lost power"),
+    ("Which highways were closed?", "A4 and A9 highways"),
+    ("Who argued buses would be cheaper?", "Mira Okonjo"),
+    ("Who brokered the deal?", "Helena Vos"),
+    ("who agreed to end the strike?", "dockworkers voted to accept"),
+    ("How much is the relief fund?", "2 million crown relief fund"),
+]
+UNANSWERABLE = [
+    "What is the capital of Peru?",
+    "Who won the basketball final?",
+    "How do I bake bread?",
+    "How many people died in the storm?",
+    "What is the price of bitcoin?",
+    "Who is the president of France?",
+    "When will the tram line open a second route?",
+    "Did Japan send troops to the port?",
+    "What is the weather tomorrow?",
+]
+
+
 @pytest.fixture(scope="module")
 def newsroom(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Engine:
     settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("newsroom"))  # type: ignore[call-arg]
@@ -24,21 +51,7 @@ def newsroom(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> En
     return engine
 
 
-@pytest.mark.parametrize(
-    ("question", "quoted"),
-    [
-        ("Who denied the plan to sell the container terminal?", "Velmora Port Authority denied"),
-        ("How much will the Brenholt tram line cost?", "410 million crowns"),
-        ("When will the first trams run?", "would run in 2029"),
-        ("Who leads the dockers' union?", "led by Ilse Marrow"),
-        ("How many homes lost power in the storm?", "22,000 homes lost power"),
-        ("Which highways were closed?", "A4 and A9 highways"),
-        ("Who argued buses would be cheaper?", "Mira Okonjo"),
-        ("Who brokered the deal?", "Helena Vos"),
-        ("who agreed to end the strike?", "dockworkers voted to accept"),
-        ("How much is the relief fund?", "2 million crown relief fund"),
-    ],
-)
+@pytest.mark.parametrize(("question", "quoted"), ANSWERABLE)
 def test_answers_quote_the_sentence_that_answers(
     newsroom: Engine, question: str, quoted: str
 ) -> None:
@@ -48,20 +61,7 @@ def test_answers_quote_the_sentence_that_answers(
     assert f"“{answer.citations[0].quote}” [1]" in answer.text
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        "What is the capital of Peru?",
-        "Who won the basketball final?",
-        "How do I bake bread?",
-        "How many people died in the storm?",
-        "What is the price of bitcoin?",
-        "Who is the president of France?",
-        "When will the tram line open a second route?",
-        "Did Japan send troops to the port?",
-        "What is the weather tomorrow?",
-    ],
-)
+@pytest.mark.parametrize("question", UNANSWERABLE)
 def test_questions_the_articles_do_not_answer_are_refused(newsroom: Engine, question: str) -> None:
     answer = newsroom.ask(question)
     assert answer.refused, (question, answer.text)

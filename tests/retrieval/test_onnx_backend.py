@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from retrieval.config import BUNDLED_MODEL, Settings
-from retrieval.embeddings import Embedder, resolve_model_path
+from retrieval.embeddings import Embedder, get_embedder, resolve_model_path
 from retrieval.errors import ConfigError
 from retrieval.onnx_backend import ModelLayout, OnnxEncoder, model_slug, pool, write_atomically
 
@@ -27,29 +27,25 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="session")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("onnx-data")
-
-
-@pytest.fixture(scope="session")
 def model_path() -> str:
     return resolve_model_path(BUNDLED_MODEL)
 
 
 @pytest.fixture(scope="session")
-def fp32(model_path: str, data_dir: Path) -> OnnxEncoder:
-    return OnnxEncoder(model_path, cache_dir=data_dir / "cache", quantized=False)
+def fp32(model_path: str, model_cache: Path) -> OnnxEncoder:
+    return OnnxEncoder(model_path, cache_dir=model_cache, quantized=False)
 
 
 @pytest.fixture(scope="session")
-def int8(model_path: str, data_dir: Path, fp32: OnnxEncoder) -> OnnxEncoder:
-    return OnnxEncoder(model_path, cache_dir=data_dir / "cache", quantized=True)
+def int8(model_path: str, model_cache: Path, fp32: OnnxEncoder) -> OnnxEncoder:
+    return OnnxEncoder(model_path, cache_dir=model_cache, quantized=True)
 
 
 @pytest.fixture(scope="session")
-def reference(embedder: Embedder) -> np.ndarray:
-    assert embedder.backend == "torch"
-    return embedder.encode(SENTENCES)
+def reference() -> np.ndarray:
+    torch = get_embedder(Settings(_env_file=None, embedding_backend="torch"))  # type: ignore[call-arg]
+    assert torch.backend == "torch"
+    return torch.encode(SENTENCES)
 
 
 @pytest.mark.parametrize(("backend", "floor"), [("fp32", 0.99), ("int8", 0.97)])
@@ -76,20 +72,20 @@ def test_no_texts_give_no_rows(fp32: OnnxEncoder) -> None:
 
 
 def test_the_export_is_cached_and_written_whole(
-    model_path: str, data_dir: Path, fp32: OnnxEncoder, int8: OnnxEncoder
+    model_path: str, model_cache: Path, fp32: OnnxEncoder, int8: OnnxEncoder
 ) -> None:
     folder = fp32.model_file.parent
-    assert folder.parent == data_dir / "cache" / "onnx"
+    assert folder.parent == model_cache / "onnx"
     assert int8.model_file.parent == folder
     assert sorted(p.name for p in folder.iterdir()) == ["model.int8.onnx", "model.onnx"]
     before = fp32.model_file.stat().st_mtime_ns
-    again = OnnxEncoder(model_path, cache_dir=data_dir / "cache", quantized=False)
+    again = OnnxEncoder(model_path, cache_dir=model_cache, quantized=False)
     assert again.model_file == fp32.model_file
     assert again.model_file.stat().st_mtime_ns == before  # not exported a second time
 
 
-def test_the_embedder_dispatches_to_onnx(data_dir: Path, int8: OnnxEncoder) -> None:
-    settings = Settings(_env_file=None, data_dir=data_dir, embedding_backend="onnx-int8")  # type: ignore[call-arg]
+def test_the_embedder_dispatches_to_onnx(model_cache: Path, int8: OnnxEncoder) -> None:
+    settings = Settings(_env_file=None, model_cache_dir=model_cache, embedding_backend="onnx-int8")  # type: ignore[call-arg]
     embedder = Embedder(settings)
     vectors = embedder.encode(SENTENCES[:2])
     assert isinstance(embedder.encoder, OnnxEncoder)

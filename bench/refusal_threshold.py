@@ -1,0 +1,67 @@
+"""Measure where the extractive answerer's refusal threshold should sit.
+
+    .venv/bin/python bench/refusal_threshold.py [--backend torch|onnx|onnx-int8]
+
+Asks the answerable and unanswerable questions of tests/retrieval/test_extractive.py over
+the same fictional stories and prints the relevance of each question's best sentence.
+`min_score` in retrieval/extractive.py must sit in the gap between the two groups for
+every backend of the bundled model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from retrieval.config import Settings  # noqa: E402
+from retrieval.engine import Engine  # noqa: E402
+from retrieval.extractive import ExtractiveAnswerer  # noqa: E402
+from tests import stories  # noqa: E402
+from tests.retrieval.test_extractive import ANSWERABLE, SAMPLES, UNANSWERABLE  # noqa: E402
+
+
+def best_relevance(engine: Engine, question: str) -> float:
+    answerer = engine.answerer
+    assert isinstance(answerer, ExtractiveAnswerer)
+    return answerer.score(question, engine.search(question)).best_relevance
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "onnx-int8"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        settings = Settings(data_dir=Path(work), embedding_backend=args.backend)
+        engine = Engine(settings)
+        engine.ingest_articles(stories.ALL)
+        engine.ingest([str(SAMPLES)])
+        groups = {
+            "answerable": [q for q, _ in ANSWERABLE],
+            "unanswerable": UNANSWERABLE,
+        }
+        print(f"backend {engine.embedder.backend}, min_score {answerer_min(engine):.2f}")
+        lowest: dict[str, float] = {}
+        for name, questions in groups.items():
+            scores = sorted(((best_relevance(engine, q), q) for q in questions), reverse=True)
+            print(f"\n{name}:")
+            for score, question in scores:
+                print(f"  {score:6.3f}  {question}")
+            lowest[name] = scores[-1][0] if name == "answerable" else scores[0][0]
+        print(
+            f"\ngap: unanswerable up to {lowest['unanswerable']:.3f}, "
+            f"answerable from {lowest['answerable']:.3f}"
+        )
+
+
+def answerer_min(engine: Engine) -> float:
+    answerer = engine.answerer
+    assert isinstance(answerer, ExtractiveAnswerer)
+    return answerer.config.min_score
+
+
+if __name__ == "__main__":
+    main()
