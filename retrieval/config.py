@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
 
+def is_bundled(model: str) -> bool:
+    return model in (BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}")
+
+
 class Settings(BaseSettings):
     """newsbot's configuration. Environment variables use the `NEWSBOT_` prefix."""
 

@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from retrieval.config import BUNDLED_MODEL, Settings
+from retrieval.config import Settings, is_bundled
 from retrieval.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,6 @@ class Encoder(Protocol):
     dimension: int
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
-
-
-def is_bundled(name: str) -> bool:
-    return name in (BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}")
 
 
 def resolve_backend(settings: Settings) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.config import Settings
+from retrieval.config import BUNDLED_MODEL, Settings, is_bundled
 from retrieval.errors import ConfigError
 from retrieval.records import ArticleSummary, Chunk
 
@@ -111,10 +111,27 @@ def open_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+def model_key(name: str) -> str:
+    """The name a model's vectors are recorded under (the bundled one has two spellings)."""
+    return BUNDLED_MODEL if is_bundled(name) else name
+
+
 class Store:
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self._client = client if client is not None else open_client(settings)
         self._collections: dict[str, Any] = {}
+        self._model = model_key(settings.embedding_model)
+
+    def _vectors_of(self, space: str, collection: Any) -> Any:
+        """The collection, once sure its vectors come from the configured model."""
+        stored = (collection.metadata or {}).get("embedding_model")
+        if stored and stored != self._model:
+            raise ConfigError(
+                f"The articles of {space!r} were embedded with {stored}, but "
+                f"NEWSBOT_EMBEDDING_MODEL is {self._model}; vectors of different models "
+                f"can't be compared. Set it back, or use a new NEWSBOT_DATA_DIR and ingest again."
+            )
+        return collection
 
     def _collection(self, space: str) -> Any | None:
         """The space's collection, or None while nothing was ever stored in it."""
@@ -132,9 +149,10 @@ class Store:
             self._collections[space] = self._client.get_or_create_collection(
                 collection_name(space),
                 configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": self._model},
                 embedding_function=None,
             )
-        return self._collections[space]
+        return self._vectors_of(space, self._collections[space])
 
     def count(self, space: str) -> int:
         collection = self._collection(space)
@@ -219,6 +237,8 @@ class Store:
         collection = self._collection(space)
         if collection is None:
             return
+        if "embeddings" in include:
+            self._vectors_of(space, collection)
         ids = collection.get(include=[])["ids"]
         for begin in range(0, len(ids), size):
             yield collection.get(ids=ids[begin : begin + size], include=include)

@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
+from retrieval.config import Settings
 from retrieval.engine import Engine, space_for_guild
-from retrieval.errors import ArticleNotFound, InvalidQuestion
+from retrieval.errors import ArticleNotFound, ConfigError, InvalidQuestion
 from tests import stories
 
 
@@ -210,3 +211,18 @@ def test_interrupted_ingest_loses_and_duplicates_nothing(
     assert len(engine.sources()) == 4
     edited_chunks = [c for c in chunks if c.article_id == stories.PORT_STRIKE.id]
     assert {c.content_hash for c in edited_chunks} == {edited.content_hash}
+
+
+def test_a_store_embedded_with_another_model_is_refused_clearly(
+    filled: Engine, settings: Settings, embedder: object
+) -> None:
+    other = settings.model_copy(update={"embedding_model": "intfloat/e5-small-v2"})
+    engine = Engine(other, embedder=embedder)  # type: ignore[arg-type]
+    message = "embedded with all-MiniLM-L6-v2, but NEWSBOT_EMBEDDING_MODEL is intfloat/e5-small-v2"
+    with pytest.raises(ConfigError, match=message):
+        engine.search("Velmora dock workers strike")
+    with pytest.raises(ConfigError, match=message):
+        engine.ingest_articles([dataclasses.replace(stories.STORM, body="Winds eased.")])
+    assert len(engine.sources()) == 5  # listing and forgetting need no vectors
+    same = settings.model_copy(update={"embedding_model": "sentence-transformers/all-MiniLM-L6-v2"})
+    assert Engine(same, embedder=embedder).search("Velmora dock workers strike")  # type: ignore[arg-type]
