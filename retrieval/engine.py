@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
@@ -80,9 +80,12 @@ class Engine:
         self.answerer = answerer or build_answerer(settings, self.embedder)
         self._writing = threading.Lock()  # one ingest or forget at a time (Discord runs threads)
 
-    def warm_up(self) -> None:
-        """Load the embedding model now rather than on the first question."""
+    def warm_up(self, spaces: Sequence[str] = (SHARED_SPACE,)) -> None:
+        """Load the embedding model and the spaces' search indexes now, rather than on the
+        first question."""
         self.embedder.encode(["warm up"])
+        for space in spaces:
+            self.searcher.index(space)
 
     # -- ingest ---------------------------------------------------------------------------
 
@@ -92,35 +95,48 @@ class Engine:
         """Read files, folders, article URLs and feeds; store what is new or changed."""
         report = IngestReport()
 
-        def articles() -> Iterator[Article]:
-            for item in iter_articles(sources, self.settings):
+        def articles(stored: dict[str, StoredArticle]) -> Iterator[Article]:
+            def is_stored(url: str) -> bool:
+                return Article.id_for_url(url) in stored
+
+            for item in iter_articles(sources, self.settings, is_stored=is_stored):
                 if isinstance(item, SourceError):
                     log.warning("skipped %s", item)
                     report.errors.append(str(item))
                 else:
                     yield item
 
-        return self._ingest(articles(), space, progress, report)
+        return self._ingest(articles, space, progress, report)
 
     def ingest_articles(
         self, articles: Iterable[Article], *, space: str = SHARED_SPACE, progress: bool = False
     ) -> IngestReport:
-        return self._ingest(iter(articles), space, progress, IngestReport())
+        return self._ingest(lambda _: iter(articles), space, progress, IngestReport())
 
     def _ingest(
-        self, articles: Iterator[Article], space: str, progress: bool, report: IngestReport
+        self,
+        read: Callable[[dict[str, StoredArticle]], Iterator[Article]],
+        space: str,
+        progress: bool,
+        report: IngestReport,
     ) -> IngestReport:
+        """Read the articles (knowing what is stored) and store them, one ingest at a time."""
         with self._writing:
-            self._ingest_locked(articles, space, progress, report)
+            stored = self.store.stored_articles(space)
+            self._ingest_locked(read(stored), stored, space, progress, report)
         return report
 
     def _ingest_locked(
-        self, articles: Iterator[Article], space: str, progress: bool, report: IngestReport
+        self,
+        articles: Iterator[Article],
+        stored: dict[str, StoredArticle],
+        space: str,
+        progress: bool,
+        report: IngestReport,
     ) -> None:
         """Skip what is stored already, then chunk, embed and store the rest in batches."""
         started = time.perf_counter()
         clock = _Stopwatch()
-        stored = self.store.stored_articles(space)
         owner_of_content = {a.content_hash: a.id for a in stored.values()}
         pending: list[tuple[Article, list[Chunk]]] = []
         bar = tqdm(desc="Ingesting", unit=" articles", disable=not progress, leave=False)
@@ -131,6 +147,9 @@ class Engine:
                 if article is None:
                     break
                 bar.update()
+                if article.summary_only and article.id in stored:  # never replace a full text
+                    report.skipped += 1
+                    continue
                 if article.content_hash in owner_of_content:  # unchanged, or a copy
                     report.skipped += 1
                     continue

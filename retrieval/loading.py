@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from retrieval.config import Settings
 from retrieval.errors import SourceError
 from retrieval.loaders import files, web
-from retrieval.loaders.feeds import parse_feed
+from retrieval.loaders.feeds import IsStored, parse_feed
 from retrieval.loaders.html_page import parse_html
 from retrieval.loaders.json_records import parse_json, parse_jsonl
 from retrieval.loaders.text import parse_text
@@ -50,16 +50,18 @@ def iter_articles(
     *,
     client: httpx.Client | None = None,
     fetch_links: bool = True,
+    is_stored: IsStored | None = None,
 ) -> Iterator[Article | SourceError]:
     """Articles from every source, and a `SourceError` for each one that cannot be read.
 
     `client` is the httpx client for URLs (one with a timeout, the newsbot User-Agent and
     redirects is made when needed, and closed at the end). With `fetch_links=False`, feed
-    entries that carry only a summary are read from the summary, without going online.
+    entries that carry only a summary are read from the summary, without going online;
+    `is_stored(url)` says which entries' pages need no fetching, being stored already.
     """
     if isinstance(sources, str):
         sources = [sources]  # one source given as a bare string
-    reader = _Reader(settings, client, fetch_links)
+    reader = _Reader(settings, client, fetch_links, is_stored)
     try:
         for source in sources:
             yield from reader.read(source)
@@ -68,11 +70,18 @@ def iter_articles(
 
 
 class _Reader:
-    def __init__(self, settings: Settings, client: httpx.Client | None, fetch_links: bool):
+    def __init__(
+        self,
+        settings: Settings,
+        client: httpx.Client | None,
+        fetch_links: bool,
+        is_stored: IsStored | None,
+    ):
         self.settings = settings
         self._client = client
         self._own_client = client is None
         self._fetch_links = fetch_links
+        self._is_stored = is_stored
 
     @property
     def client(self) -> httpx.Client:
@@ -135,7 +144,8 @@ class _Reader:
     ) -> Iterator[Article | SourceError]:
         files.check_not_binary(data, origin)
         if kind == files.FEED:
-            yield from parse_feed(data, origin, self._fetch_page if self._fetch_links else None)
+            fetch = self._fetch_page if self._fetch_links else None
+            yield from parse_feed(data, origin, fetch, self._is_stored)
         elif kind == files.HTML:
             yield parse_html(data, origin, url=download.url if download else "")
         else:

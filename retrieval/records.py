@@ -37,6 +37,12 @@ class Article:
     published_at: date | None = None
     author: str = ""
     origin: str = ""  # where it was read from (a path or URL), for messages
+    summary_only: bool = False  # a feed entry's summary: its full page was not read
+
+    @staticmethod
+    def id_for_url(url: str) -> str:
+        """The id of the article at a URL (see `make_id`)."""
+        return "u" + short_hash(url.strip())
 
     @staticmethod
     def make_id(*, title: str, body: str, source: str = "", url: str = "") -> str:
@@ -46,7 +52,7 @@ class Article:
         its id (so its old chunks are replaced) as long as its URL or title stays.
         """
         if url:
-            return "u" + short_hash(url.strip())
+            return Article.id_for_url(url)
         if title.strip():
             return "t" + short_hash(source.strip().casefold(), title.strip().casefold())
         return "b" + short_hash(body)

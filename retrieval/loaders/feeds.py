@@ -2,7 +2,9 @@
 
 An entry with its full text (`content:encoded`, Atom `content`, or a long description)
 is read as it is. An entry with only a short summary has its link fetched and the page's
-main text extracted; when that fails, the summary is used (and a warning is logged).
+main text extracted; when that fails, the summary is used (and a warning is logged). A
+link already stored is not fetched again: a feed read every hour fetches only what is new.
+An article made from a summary is marked `summary_only`, so it never replaces a stored one.
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ SUMMARY_WORDS = 150
 """An entry whose text is shorter than this is a summary: its page is fetched."""
 
 PageFetcher = Callable[[str], Article]  # raises SourceError
+IsStored = Callable[[str], bool]  # is the article at this URL stored already?
 
 
 def parse_feed(
-    data: bytes, origin: str, fetch_page: PageFetcher | None = None
+    data: bytes,
+    origin: str,
+    fetch_page: PageFetcher | None = None,
+    is_stored: IsStored | None = None,
 ) -> Iterator[Article | SourceError]:
     """The feed's entries as articles, or one error per entry that cannot be read."""
     import feedparser
@@ -51,7 +57,7 @@ def parse_feed(
         link = str(entry.get("link", "")).strip()
         entry_origin = link or f"{origin}:entry {number}"
         try:
-            yield _entry_article(entry, entry_origin, outlet, fetch_page)
+            yield _entry_article(entry, entry_origin, outlet, fetch_page, is_stored)
         except SourceError as error:
             yield SourceError(
                 error.origin,
@@ -59,14 +65,23 @@ def parse_feed(
             )
 
 
-def _entry_article(entry: Any, origin: str, outlet: str, fetch_page: PageFetcher | None) -> Article:
+def _entry_article(
+    entry: Any,
+    origin: str,
+    outlet: str,
+    fetch_page: PageFetcher | None,
+    is_stored: IsStored | None,
+) -> Article:
     title = str(entry.get("title", ""))
     link = str(entry.get("link", "")).strip()
     text = _entry_text(entry)
     published = _entry_date(entry, origin)
     author = str(entry.get("author", ""))
     summary_only = not entry.get("content") and len(text.split()) < SUMMARY_WORDS
-    if summary_only and link and fetch_page is not None:
+    # A stored entry's page is not fetched again: its summary stands in (and the engine,
+    # seeing `summary_only`, keeps the stored text). Without a summary, it is fetched.
+    stored = bool(text.strip() and link and is_stored is not None and is_stored(link))
+    if summary_only and link and fetch_page is not None and not stored:
         try:
             page = fetch_page(link)
         except SourceError as error:
@@ -100,6 +115,7 @@ def _entry_article(entry: Any, origin: str, outlet: str, fetch_page: PageFetcher
         url=link,
         published_at=published,
         author=author,
+        summary_only=summary_only,
     )
 
 

@@ -30,6 +30,7 @@ def build_article(
     published_at: date | None = None,
     author: str = "",
     article_id: str = "",
+    summary_only: bool = False,
 ) -> Article:
     """Clean the body and give the article its id; raises SourceError when no text is left.
 
@@ -51,6 +52,7 @@ def build_article(
         published_at=published_at,
         author=author,
         origin=origin,
+        summary_only=summary_only,
     )
 
 

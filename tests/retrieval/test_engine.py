@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
+import httpx
 import pytest
 
 from retrieval.config import Settings
@@ -226,3 +227,38 @@ def test_a_store_embedded_with_another_model_is_refused_clearly(
     assert len(engine.sources()) == 5  # listing and forgetting need no vectors
     same = settings.model_copy(update={"embedding_model": "sentence-transformers/all-MiniLM-L6-v2"})
     assert Engine(same, embedder=embedder).search("Velmora dock workers strike")  # type: ignore[arg-type]
+
+
+def test_a_feed_read_again_fetches_no_stored_page_and_keeps_full_texts(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.retrieval.conftest import ARTICLES, PAGES, html_response
+
+    fog_url = "https://ledger.example/2026/02/27/fog-airport"
+    requested: list[str] = []
+    pages: dict[str, httpx.Response | Exception] = {
+        fog_url: html_response(PAGES / "fog_airport.html")
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        page = pages.get(str(request.url), httpx.Response(404))
+        if isinstance(page, Exception):
+            raise page
+        return page
+
+    monkeypatch.setattr(
+        "retrieval.loaders.web.make_client",
+        lambda settings: httpx.Client(transport=httpx.MockTransport(answer)),
+    )
+    feed = str(ARTICLES / "feeds" / "ledger.rss")
+    first = engine.ingest([feed])
+    assert (first.added, len(requested)) == (3, 2)  # the fog page, and the bakery's 404
+
+    requested.clear()
+    pages[fog_url] = httpx.ConnectError("Name or service not known")
+    again = engine.ingest([feed])
+    assert (again.added, again.updated, again.skipped, requested) == (0, 0, 3, [])
+    fog = [s for s in engine.sources() if s.url == fog_url]
+    assert fog and fog[0].chunks >= 1
+    assert any("Eleven departures were cancelled" in p.chunk.text for p in engine.search("fog"))

@@ -225,6 +225,7 @@ def test_rss_feed_entries_with_summary_only_are_fetched(
         "Quillhaven Ledger",
         date(2026, 2, 27),
     )
+    assert not fog.summary_only and not tram.summary_only
     assert client.requested == [FOG_URL, "https://ledger.example/2026/02/28/bread-award"]  # type: ignore[attr-defined]
 
 
@@ -242,6 +243,20 @@ def test_feed_entry_falls_back_to_its_summary_when_the_page_fails(
     )
     assert f"{FOG_URL}: could not fetch the full article (could not connect" in caplog.text
     assert "HTTP 404 Not Found); using the feed's summary" in caplog.text
+
+
+def test_feed_entries_already_stored_are_not_fetched_again(
+    settings: Settings, fake_web: FakeWeb
+) -> None:
+    client = fake_web({FOG_URL: html_response(PAGES / "fog_airport.html")})
+    tram, fog, bakery = load(
+        FEED, settings=settings, client=client, is_stored={FOG_URL}.__contains__
+    )
+    assert client.requested == ["https://ledger.example/2026/02/28/bread-award"]  # type: ignore[attr-defined]
+    assert isinstance(fog, Article) and fog.summary_only
+    assert fog.id == Article.id_for_url(FOG_URL)
+    assert isinstance(tram, Article) and not tram.summary_only  # full text in the feed
+    assert isinstance(bakery, Article) and bakery.summary_only  # its page was a 404
 
 
 def test_feed_links_are_not_fetched_when_told_not_to(settings: Settings, fake_web: FakeWeb) -> None:
