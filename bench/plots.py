@@ -75,20 +75,24 @@ def plot_ingest(reports: Sequence[EvalReport], path: Path, title: str) -> None:
     _save(fig, path)
 
 
+LABELS = {"query_p50_ms": "p50", "query_p95_ms": "p95", "as_of_p50_ms": "p50, as of a date"}
+
+
 def plot_scale(rows: Sequence[dict[str, float]], path: Path, title: str) -> None:
     """Cost against corpus size: ingest time, store size, query latency, memory."""
     chunks = [row["chunks"] / 1000 for row in rows]
     panels = [
         ("ingest time (s, cumulative)", ["ingest_seconds"]),
         ("store size on disk (MB)", ["store_mb"]),
-        ("query latency (ms)", ["query_p50_ms", "query_p95_ms"]),
-        ("first query after an ingest (ms)", ["first_query_ms"]),
+        ("query latency (ms)", ["query_p50_ms", "query_p95_ms", "as_of_p50_ms"]),
+        ("first question of a new engine (ms)", ["open_ms"]),
         ("peak memory (MB)", ["peak_memory_mb"]),
     ]
     fig, axes = plt.subplots(1, len(panels), figsize=(15, 3.4))
     for ax, (name, keys) in zip(axes, panels, strict=True):
         for key in keys:
-            ax.plot(chunks, [row[key] for row in rows], marker="o", label=key.split("_")[-2])
+            if all(key in row for row in rows):
+                ax.plot(chunks, [row[key] for row in rows], marker="o", label=LABELS.get(key, key))
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("thousand chunks")
         ax.set_ylim(bottom=0)

@@ -97,7 +97,7 @@ def _fact(rng: random.Random) -> tuple[str, str, str]:
 def articles(count: int, *, words: int = 80, seed: int = 7) -> Iterator[SyntheticArticle]:
     """`count` articles of about `words` words each."""
     rng = random.Random(seed)
-    start = date(2024, 1, 1)
+    start = date(2023, 1, 1)  # three years, all in the past: asking "as of today" filters nothing
     for number in range(count):
         fact, question, title = _fact(rng)
         body = [fact]

@@ -16,7 +16,7 @@ from typing import Any
 
 from retrieval.config import Settings
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 
 def _positive(text: str) -> int:
