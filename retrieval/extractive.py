@@ -26,6 +26,21 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]*")
 _FOLLOW_UP_OPENERS = ("and ", "but ", "so ", "what about", "how about", "also ", "then ")
 _PRONOUNS = frozenset("he she it they them him her his its their this that these those".split())
+_KIND_OF = {
+    word: kind
+    for kind, words in {
+        "he": "he him his",
+        "she": "she her hers",
+        "they": "they them their theirs",
+    }.items()
+    for word in words.split()
+}
+_POSSESSIVE = frozenset("his hers their theirs".split())
+_WORD = re.compile(r"[\w'’]+")
+_QUOTE = re.compile(r"“(.+?)”")
+_ARTICLE = re.compile(r"^(?:The|A|An)\s+")
+_NOT_A_NOUN = frozenset("a an the this that to about for and or in on at with from by as".split())
+_FULL_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+")  # "Ilse Marrow", "Port Authority"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +92,14 @@ class ExtractiveAnswerer:
         self.config = config or ExtractiveConfig()
 
     def contextualize(self, question: str, history: Sequence[Turn]) -> str:
-        """Fold the previous question into a follow-up that can't stand alone."""
+        """A follow-up that can't stand alone, made to: "what did she say?" after an
+        answer naming Ilse Marrow becomes "what did Ilse Marrow say?"; other follow-ups
+        get the previous question folded in."""
         if not history:
             return question
+        resolved = resolve_pronouns(question, history[-1])
+        if resolved != question:
+            return resolved
         words = question.casefold().split()
         leans_on_context = (
             question.casefold().startswith(_FOLLOW_UP_OPENERS)
@@ -191,6 +211,53 @@ class ExtractiveAnswerer:
                 )
         candidates.sort(key=lambda c: (c.missing_names - c.overlap, c.passage_rank))
         return candidates[: cfg.shortlist]
+
+
+def referent(turn: Turn) -> str | None:
+    """Who "she" or "they" most likely means after `turn`: the full name that its answer's
+    first quote gives and its question did not ask about — the first such name after a
+    "who" question, else the only one. None when that is not clear."""
+    quote = _QUOTE.search(turn.answer)
+    if quote is None:
+        return None
+    asked = {word.casefold() for word in re.findall(r"\w+", turn.question)}
+    found = (_ARTICLE.sub("", m.group()) for m in _FULL_NAME.finditer(quote.group(1)))
+    names = [
+        name
+        for name in dict.fromkeys(found)
+        if " " in name and not any(word.casefold() in asked for word in name.split())
+    ]
+    if turn.question.strip().casefold().startswith("who") and names:
+        return names[0]
+    return names[0] if len(names) == 1 else None
+
+
+def resolve_pronouns(question: str, turn: Turn) -> str:
+    """The question with its personal pronouns replaced by the previous answer's referent
+    (possessives get "'s"); the question as it is when there is none or no referent.
+
+    Only the pronouns of the first one's kind are replaced: in "did they thank her?" the
+    referent can't be both.
+    """
+    matches = list(_WORD.finditer(question))
+    words = [m.group().casefold() for m in matches]
+    kind = next((_KIND_OF[w] for w in words if w in _KIND_OF), None)
+    name = referent(turn) if kind else None
+    if name is None:
+        return question
+
+    def possessive(i: int) -> bool:
+        if words[i] != "her":
+            return words[i] in _POSSESSIVE
+        following = words[i + 1] if i + 1 < len(words) else ""
+        return bool(following) and following not in _NOT_A_NOUN  # "her job", not "tell her about"
+
+    parts, done = [], 0
+    for i, match in enumerate(matches):
+        if _KIND_OF.get(words[i]) == kind:
+            parts += [question[done : match.start()], f"{name}'s" if possessive(i) else name]
+            done = match.end()
+    return "".join(parts) + question[done:]
 
 
 def proper_names(question: str) -> set[str]:

@@ -9,7 +9,8 @@ import pytest
 from retrieval.config import Settings
 from retrieval.embeddings import Embedder
 from retrieval.engine import Engine
-from retrieval.extractive import proper_names
+from retrieval.extractive import proper_names, referent, resolve_pronouns
+from retrieval.records import Turn
 from tests import stories
 
 SAMPLES = Path(__file__).resolve().parents[2] / "bot" / "samples"
@@ -106,10 +107,73 @@ def test_proper_names(question: str, names: set[str]) -> None:
 def test_follow_ups_are_understood_from_the_previous_question(
     newsroom: Engine, first: str, follow_up: str, quoted: str
 ) -> None:
-    from retrieval.records import Turn
-
     previous = newsroom.ask(first)
     answer = newsroom.ask(follow_up, history=[Turn(previous.question, previous.text)])
     assert not answer.refused
     assert quoted in answer.citations[0].quote
     assert newsroom.ask(follow_up).search_query == follow_up  # alone, it stays as asked
+
+
+UNION = Turn(
+    "Who leads the dockers' union?",
+    "On 2026-03-12, Harbor Gazette reported: “The dockers' union, led by Ilse Marrow, "
+    "accepted a pay rise of 6 percent over two years.” [1]",
+)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "resolved"),
+    [
+        ("What did she say?", "What did Ilse Marrow say?"),
+        ("What is her job?", "What is Ilse Marrow's job?"),  # "her" before a noun: possessive
+        ("Did anyone thank her for it?", "Did anyone thank Ilse Marrow for it?"),
+        ("and their demands?", "and Ilse Marrow's demands?"),
+        ("Did they thank her?", "Did Ilse Marrow thank her?"),  # one referent, one kind
+        ("How big is the pay rise?", "How big is the pay rise?"),  # no pronoun
+    ],
+)
+def test_pronouns_of_a_follow_up_name_the_previous_answers_person(
+    follow_up: str, resolved: str
+) -> None:
+    assert resolve_pronouns(follow_up, UNION) == resolved
+
+
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [
+        (UNION, "Ilse Marrow"),
+        # After "who", the first name the question did not already hold; "The" is dropped.
+        (
+            Turn(
+                "Who denied the plan to sell the terminal?",
+                "On 2026-03-12, Coastal Ledger reported: “The Velmora Port Authority denied "
+                "reports, Mayor Ada Lind said.” [1]",
+            ),
+            "Velmora Port Authority",
+        ),
+        # Not a "who" question and two names: not clear, so no referent.
+        (
+            Turn(
+                "What was agreed?",
+                "Harbor Gazette reported: “Ines Okafor and Tomas Reyes signed the deal.” [1]",
+            ),
+            None,
+        ),
+        # A refusal quotes nothing.
+        (Turn("Who won?", "I couldn't find an answer to that in the articles I have."), None),
+    ],
+)
+def test_the_referent_is_the_name_the_previous_answer_gave(
+    turn: Turn, expected: str | None
+) -> None:
+    assert referent(turn) == expected
+
+
+def test_a_pronoun_follow_up_quotes_what_that_person_said(newsroom: Engine) -> None:
+    previous = newsroom.ask("Who leads the dockers' union?")
+    assert "Ilse Marrow" in previous.citations[0].quote
+    answer = newsroom.ask("What did she say?", history=[Turn(previous.question, previous.text)])
+    assert answer.search_query == "What did Ilse Marrow say?"
+    assert not answer.refused
+    assert all("Ilse Marrow" in c.quote for c in answer.citations)
+    assert all("led by Ilse Marrow" not in c.quote for c in answer.citations)
