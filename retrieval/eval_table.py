@@ -28,6 +28,14 @@ def render_report(report: EvalReport) -> str:
         f"  {'Hits@5':<{width}}{report.hits_at_5:.3f}",
         f"  {'MRR@10':<{width}}{report.mrr_at_10:.3f}",
         f"  {'Refusal rate':<{width}}{_percent(report.refusal_rate)}",
+    ]
+    if report.answer_quoted_rate is not None:
+        lines += [
+            "Answers (the gold answer's words in the quotes)",
+            f"  {'of all questions':<{width}}{_percent(report.answer_quoted_rate)}",
+            f"  {'of those answered':<{width}}{_percent(report.answered_quoted_rate)}",
+        ]
+    lines += [
         "Latency per question",
         f"  {'p50':<{width}}{p50(latencies):.1f} ms",
         f"  {'p95':<{width}}{p95(latencies):.1f} ms",

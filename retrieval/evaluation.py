@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import sys
 import tempfile
 import time
@@ -85,6 +86,17 @@ def p95(values: Sequence[float]) -> float:
     return percentile(values, 95)
 
 
+def _normalized(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def answer_quoted(answer: str, quotes: Sequence[str]) -> bool:
+    """Whether the gold answer's words stand, in order, in one of the quotes (a strict
+    check: "Lizzo, Tame Impala and Tool" is not found in "Tool, Lizzo and Tame Impala")."""
+    wanted = _normalized(answer)
+    return bool(wanted) and any(f" {wanted} " in f" {_normalized(q)} " for q in quotes)
+
+
 def peak_memory_mb() -> float | None:
     """Peak resident set size of this process so far, in MB (None where unsupported)."""
     try:
@@ -106,6 +118,7 @@ class QuestionResult:
     refused: bool | None  # None for a system that never refuses
     latency_ms: float
     error: str = ""
+    quoted_answer: bool | None = None  # the gold answer in the quotes; None: no gold answer
 
     @property
     def rank(self) -> int | None:
@@ -167,6 +180,20 @@ class EvalReport:
         return sum(1 for r in refusals if r) / len(refusals)
 
     @property
+    def answer_quoted_rate(self) -> float | None:
+        """The share of questions (with a gold answer) whose answer's quotes hold it."""
+        judged = [r.quoted_answer for r in self.results if r.quoted_answer is not None]
+        return sum(judged) / len(judged) if judged else None
+
+    @property
+    def answered_quoted_rate(self) -> float | None:
+        """The same, among the questions that were answered (not refused)."""
+        judged = [
+            r.quoted_answer for r in self.results if r.quoted_answer is not None and not r.refused
+        ]
+        return sum(judged) / len(judged) if judged else None
+
+    @property
     def latencies_ms(self) -> list[float]:
         return [r.latency_ms for r in self.results]
 
@@ -183,7 +210,9 @@ class EvalReport:
             "hits_at_1": round(self.hits_at_1, 4),
             "hits_at_5": round(self.hits_at_5, 4),
             "mrr_at_10": round(self.mrr_at_10, 4),
-            "refusal_rate": None if self.refusal_rate is None else round(self.refusal_rate, 4),
+            "refusal_rate": _rounded(self.refusal_rate),
+            "answer_quoted": _rounded(self.answer_quoted_rate),
+            "answer_quoted_when_answered": _rounded(self.answered_quoted_rate),
             "latency_ms": {"p50": round(p50(latencies), 2), "p95": round(p95(latencies), 2)},
             "ingest": {
                 "passages": self.ingest.passages,
@@ -207,6 +236,7 @@ class EvalReport:
                     "gold": r.gold,
                     "rank": r.rank,
                     "refused": r.refused,
+                    "answer_quoted": r.quoted_answer,
                     "latency_ms": round(r.latency_ms, 2),
                     "ranking": r.ranking,
                     **({"error": r.error} if r.error else {}),
@@ -219,6 +249,10 @@ class EvalReport:
         from retrieval.eval_table import render_report
 
         return render_report(self)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 # -- one run -------------------------------------------------------------------------------
@@ -254,8 +288,15 @@ def ask_all(
             continue
         elapsed = (time.perf_counter() - started) * 1000
         ranking = dedupe(p.chunk.article_id for p in answer.passages)
+        quoted = (
+            answer_quoted(question.answer, [c.quote for c in answer.citations])
+            if question.answer
+            else None
+        )
         results.append(
-            QuestionResult(question.uid, question.gold, ranking, answer.refused, elapsed)
+            QuestionResult(
+                question.uid, question.gold, ranking, answer.refused, elapsed, "", quoted
+            )
         )
     return results
 

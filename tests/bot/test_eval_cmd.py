@@ -47,6 +47,9 @@ def test_eval_json_reports_quality_speed_and_memory(
     assert report["hits_at_1"] <= report["hits_at_5"]
     assert 0 < report["mrr_at_10"] <= 1
     assert report["refusal_rate"] is not None
+    # The fixture questions are answered in so many words: most answers quote them.
+    assert report["answer_quoted"] >= 0.5
+    assert report["answer_quoted_when_answered"] >= report["answer_quoted"]
     assert 0 < report["latency_ms"]["p50"] <= report["latency_ms"]["p95"]
     ingest = report["ingest"]
     assert ingest["passages"] == 15 and ingest["chunks"] >= 15

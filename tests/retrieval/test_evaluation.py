@@ -14,6 +14,7 @@ from retrieval.evaluation import (
     EvalReport,
     IngestStats,
     QuestionResult,
+    answer_quoted,
     dedupe,
     gold_rank,
     hits_at_k,
@@ -140,9 +141,9 @@ def test_a_bad_qrels_file_names_the_problem(tmp_path: Path) -> None:
 
 def _report() -> EvalReport:
     results = [
-        QuestionResult("q1", "a", ["a", "b"], refused=False, latency_ms=10.0),
-        QuestionResult("q2", "g", ["x", "g"], refused=False, latency_ms=20.0),
-        QuestionResult("q3", "m", [], refused=True, latency_ms=30.0),
+        QuestionResult("q1", "a", ["a", "b"], refused=False, latency_ms=10.0, quoted_answer=True),
+        QuestionResult("q2", "g", ["x", "g"], refused=False, latency_ms=20.0, quoted_answer=False),
+        QuestionResult("q3", "m", [], refused=True, latency_ms=30.0, quoted_answer=False),
         QuestionResult("q4", "m", [], refused=False, latency_ms=40.0, error="too long"),
     ]
     ingest = IngestStats(
@@ -159,6 +160,8 @@ def test_report_json_has_the_numbers() -> None:
     data = _report().to_json()
     assert (data["hits_at_1"], data["hits_at_5"], data["mrr_at_10"]) == (0.25, 0.5, 0.375)
     assert data["refusal_rate"] == 0.25
+    assert data["answer_quoted"] == 0.3333  # of the 3 questions with a gold answer
+    assert data["answer_quoted_when_answered"] == 0.5  # q1 and q2 were answered
     assert data["latency_ms"] == {"p50": 25.0, "p95": 38.5}
     assert data["ingest"]["passages_per_s"] == 10.0
     assert data["ingest"]["chunks_per_s"] == 12.0
@@ -172,6 +175,8 @@ def test_report_table_shows_what_a_user_compares() -> None:
     assert "onnx-int8 backend" in table
     assert "Hits@5" in table and "0.500" in table
     assert "Refusal rate          25.0%" in table
+    assert "of all questions      33.3%" in table
+    assert "of those answered     50.0%" in table
     assert "p95                   38.5 ms" in table
     assert "embed                    7.5 s  75.0%" in table
     assert "812 MB" in table
@@ -184,3 +189,21 @@ def test_a_system_that_never_refuses_has_no_refusal_rate() -> None:
         result.refused = None
     assert report.refusal_rate is None
     assert "Refusal rate          n/a" in report.to_table()
+
+
+@pytest.mark.parametrize(
+    ("answer", "quotes", "found"),
+    [
+        ("nine days", ["The strike ended after nine days, the union said."], True),
+        ("Nine Days", ["It lasted nine days."], True),  # case and punctuation don't matter
+        ("Uber and Postmates", ["Uber, and Postmates sued."], True),
+        ("nine days", ["It lasted ninety days."], False),  # whole words only
+        ("Tame Impala and Tool", ["Tool and Tame Impala headline."], False),  # in order
+        ("nine days", [], False),
+        ("", ["anything"], False),
+    ],
+)
+def test_answer_quoted_looks_for_the_answers_words_in_order(
+    answer: str, quotes: list[str], found: bool
+) -> None:
+    assert answer_quoted(answer, quotes) is found
