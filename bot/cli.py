@@ -214,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # A first start's one-time model export takes seconds: say so, even when not verbose.
+    logging.getLogger("retrieval.onnx_backend").setLevel(min(logging.INFO, logging.root.level))
     try:
         settings = Settings()
         return int(args.handler(args, settings))

@@ -219,13 +219,13 @@ def ensure_exported(layout: ModelLayout, cache_dir: Path, *, quantized: bool) ->
     folder = cache_dir / "onnx" / f"{model_slug(str(layout.root))}-{layout.cache_key()}"
     fp32 = folder / "model.onnx"
     if not fp32.exists():
-        log.info("exporting %s to ONNX (once) in %s", layout.root, folder)
+        log.info("preparing the embedding model for ONNX Runtime, once (about 10 s): %s", folder)
         write_atomically(fp32, lambda tmp: export_onnx(layout, tmp))
     if not quantized:
         return fp32
     int8 = folder / "model.int8.onnx"
     if not int8.exists():
-        log.info("quantizing %s to int8 (once)", fp32)
+        log.debug("quantizing %s to int8 (once)", fp32)
         write_atomically(int8, lambda tmp: quantize_int8(fp32, tmp))
     return int8
 
