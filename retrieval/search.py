@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -62,7 +63,8 @@ class Searcher:
         self.weights = weights or SearchWeights()
         self._indexes: dict[str, SpaceIndex] = {}
         self._checked: dict[str, float] = {}  # when each space's chunk count was last read
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # guards the indexes while they are read or changed
+        self._loading: dict[str, threading.Lock] = defaultdict(threading.Lock)  # one per space
         single_threaded_blas()
 
     def added(self, space: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
@@ -79,22 +81,31 @@ class Searcher:
                     self._indexes[space] = index.compacted()
 
     def index(self, space: str) -> SpaceIndex:
-        """The space's index, loaded again when another process has changed the store."""
+        """The space's index, loaded again when another process has changed the store.
+
+        Loading a large space takes seconds; questions about other spaces go on meanwhile.
+        """
         with self._lock:
-            index = self._indexes.get(space)
-            if index is not None and time.monotonic() - self._checked[space] < RECHECK_SECONDS:
+            loading = self._loading[space]
+        with loading:
+            with self._lock:
+                index = self._indexes.get(space)
+                checked = self._checked.get(space, -RECHECK_SECONDS)
+            if index is not None and time.monotonic() - checked < RECHECK_SECONDS:
                 return index
             count = self.store.count(space)
-            self._checked[space] = time.monotonic()
             if index is None or len(index) != count:
                 started = time.perf_counter()
-                index = self._indexes[space] = self._load(space)
+                index = self._load(space)
                 log.info(
                     "loaded the index of %s: %d chunks in %.1f s",
                     space,
                     len(index),
                     time.perf_counter() - started,
                 )
+            with self._lock:
+                self._indexes[space] = index
+                self._checked[space] = time.monotonic()
             return index
 
     def _load(self, space: str) -> SpaceIndex:
@@ -116,9 +127,10 @@ class Searcher:
         max_day = date_ord(as_of) if as_of else None
         hits: list[Hit] = []
         bm25: dict[str, float] = {}
+        indexes = [self.index(space) for space in spaces]
         with self._lock:
-            for space in spaces:
-                found, scores = self.index(space).search(
+            for index in indexes:
+                found, scores = index.search(
                     vector,
                     query,
                     dense=self.weights.dense_candidates,

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections.abc import Iterator
 from datetime import date
 
 import httpx
+import numpy as np
 import pytest
 
 from retrieval.config import Settings
 from retrieval.engine import Engine, space_for_guild
 from retrieval.errors import ArticleNotFound, ConfigError, InvalidQuestion
+from retrieval.records import Chunk, Passage
 from tests import stories
 
 
@@ -262,3 +266,35 @@ def test_a_feed_read_again_fetches_no_stored_page_and_keeps_full_texts(
     fog = [s for s in engine.sources() if s.url == fog_url]
     assert fog and fog[0].chunks >= 1
     assert any("Eleven departures were cancelled" in p.chunk.text for p in engine.search("fog"))
+
+
+def test_loading_one_space_does_not_hold_up_questions_about_another(
+    engine: Engine, settings: Settings, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.ingest_articles([stories.STORM], space="big")
+    engine.ingest_articles([stories.TRAM_VOTE], space="small")
+    fresh = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
+    loading, release = threading.Event(), threading.Event()
+    read = fresh.store.iter_records
+
+    def slow_read(space: str) -> Iterator[tuple[Chunk, np.ndarray]]:
+        if space == "big":
+            loading.set()
+            release.wait(10)
+        yield from read(space)
+
+    monkeypatch.setattr(fresh.store, "iter_records", slow_read)
+    big = threading.Thread(target=fresh.search, args=("Storm Ardent",), kwargs={"spaces": ["big"]})
+    big.start()
+    try:
+        assert loading.wait(10)
+        answers: list[list[Passage]] = []
+        small = threading.Thread(
+            target=lambda: answers.append(fresh.search("tram line cost", spaces=["small"]))
+        )
+        small.start()
+        small.join(5)
+        assert answers and answers[0][0].chunk.article_id == stories.TRAM_VOTE.id
+    finally:
+        release.set()
+        big.join(10)
