@@ -53,8 +53,8 @@ class Searcher:
 
     The engine reports this process's own writes (`added`, `removed`), which update a
     loaded index in place. Another process's writes (a CLI ingest beside the running
-    bot) change the store's chunk count, noticed within RECHECK_SECONDS, and the index
-    is loaded again.
+    bot) change the store's version of the space, noticed within RECHECK_SECONDS, and
+    the index is loaded again.
     """
 
     def __init__(self, store: Store, embedder: Embedder, weights: SearchWeights | None = None):
@@ -62,7 +62,8 @@ class Searcher:
         self.embedder = embedder
         self.weights = weights or SearchWeights()
         self._indexes: dict[str, SpaceIndex] = {}
-        self._checked: dict[str, float] = {}  # when each space's chunk count was last read
+        self._checked: dict[str, float] = {}  # when each space's version was last read
+        self._versions: dict[str, str | None] = {}  # the store's version each index holds
         self._lock = threading.RLock()  # guards the indexes while they are read or changed
         self._loading: dict[str, threading.Lock] = defaultdict(threading.Lock)  # one per space
         single_threaded_blas()
@@ -71,12 +72,14 @@ class Searcher:
         with self._lock:
             if space in self._indexes:
                 self._indexes[space].add(chunks, vectors)
+                self._versions[space] = self.store.written_version(space)
 
     def removed(self, space: str, chunk_ids: Sequence[str]) -> None:
         with self._lock:
             index = self._indexes.get(space)
             if index is not None:
                 index.remove(chunk_ids)
+                self._versions[space] = self.store.written_version(space)
                 if index.retired > COMPACT_WHEN_RETIRED:
                     self._indexes[space] = index.compacted()
 
@@ -93,20 +96,24 @@ class Searcher:
                 checked = self._checked.get(space, -RECHECK_SECONDS)
             if index is not None and time.monotonic() - checked < RECHECK_SECONDS:
                 return index
-            count = self.store.count(space)
-            if index is None or len(index) != count:
+            version = self.store.version(space)
+            with self._lock:
+                known = self._versions.get(space)
+            loaded: SpaceIndex | None = None
+            if index is None or version != known:
                 started = time.perf_counter()
-                index = self._load(space)
+                loaded = self._load(space)  # what is written meanwhile makes a new version
                 log.info(
                     "loaded the index of %s: %d chunks in %.1f s",
                     space,
-                    len(index),
+                    len(loaded),
                     time.perf_counter() - started,
                 )
             with self._lock:
-                self._indexes[space] = index
+                if loaded is not None:
+                    self._indexes[space], self._versions[space] = loaded, version
                 self._checked[space] = time.monotonic()
-            return index
+                return self._indexes[space]
 
     def _load(self, space: str) -> SpaceIndex:
         index = SpaceIndex(self.embedder.dimension)

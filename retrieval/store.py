@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -121,6 +122,7 @@ class Store:
         self._client = client if client is not None else open_client(settings)
         self._collections: dict[str, Any] = {}
         self._model = model_key(settings.embedding_model)
+        self._written: dict[str, str] = {}
 
     def _vectors_of(self, space: str, collection: Any) -> Any:
         """The collection, once sure its vectors come from the configured model."""
@@ -158,6 +160,26 @@ class Store:
         collection = self._collection(space)
         return int(collection.count()) if collection is not None else 0
 
+    def version(self, space: str) -> str:
+        """Changes whenever any process writes to the space: its chunk count, and the
+        generation the last write left in the collection's metadata (read afresh)."""
+        try:
+            collection = self._client.get_collection(
+                collection_name(space), embedding_function=None
+            )
+        except Exception:  # chromadb: NotFoundError or ValueError, by version
+            return "none"
+        return f"{collection.count()}:{(collection.metadata or {}).get('generation', '')}"
+
+    def written_version(self, space: str) -> str | None:
+        """The version this store's own last write left (None before any)."""
+        return self._written.get(space)
+
+    def _wrote(self, space: str, collection: Any) -> None:
+        generation = uuid.uuid4().hex
+        collection.modify(metadata={**(collection.metadata or {}), "generation": generation})
+        self._written[space] = f"{collection.count()}:{generation}"
+
     def stored_articles(self, space: str) -> dict[str, StoredArticle]:
         """Every article in a space, by id (read from each article's first chunk)."""
         collection = self._collection(space)
@@ -187,6 +209,7 @@ class Store:
                 documents=[c.text for c in batch],
                 metadatas=[_metadata(c, per_article[c.article_id]) for c in batch],
             )
+        self._wrote(space, collection)
 
     def delete_article(
         self, space: str, article_id: str, *, keep_hash: str | None = None
@@ -202,6 +225,7 @@ class Store:
         ids = collection.get(where=where, include=[])["ids"]
         if ids:
             collection.delete(ids=ids)
+            self._wrote(space, collection)
         return list(ids)
 
     def summaries(self, space: str, article_id: str | None = None) -> list[ArticleSummary]:

@@ -298,3 +298,37 @@ def test_loading_one_space_does_not_hold_up_questions_about_another(
     finally:
         release.set()
         big.join(10)
+
+
+def test_another_process_replacing_an_article_is_noticed(
+    filled: Engine, settings: Settings, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("retrieval.search.RECHECK_SECONDS", 0.0)
+    question = "What closed the northern highways?"
+    assert filled.search(question)
+    count = filled.store.count("shared")
+    edited = dataclasses.replace(
+        stories.STORM, body=stories.STORM.body.replace("Storm Ardent", "Storm Ardent, a gale,")
+    )
+    other = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
+    assert other.ingest_articles([edited]).updated == 1
+    assert filled.store.count("shared") == count  # as many chunks as before: a new version
+    storm = [p.chunk for p in filled.search(question) if p.chunk.article_id == edited.id]
+    assert storm and {c.content_hash for c in storm} == {edited.content_hash}
+
+
+def test_own_writes_update_the_loaded_index_without_loading_it_again(
+    filled: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("retrieval.search.RECHECK_SECONDS", 0.0)
+    filled.searcher.index("shared")
+
+    def no_reload(space: str) -> None:
+        pytest.fail(f"the index of {space} was loaded again after this engine's own write")
+
+    monkeypatch.setattr(filled.searcher, "_load", no_reload)
+    calm = dataclasses.replace(stories.STORM, body="Winds eased by Friday, forecasters said.")
+    filled.ingest_articles([calm])
+    filled.forget(stories.TRAM_VOTE.id)
+    found = {p.chunk.text for p in filled.search("Did the winds ease?")}
+    assert "Winds eased by Friday, forecasters said." in found
