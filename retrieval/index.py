@@ -37,6 +37,9 @@ class Hit:
 
 
 class SpaceIndex:
+    """Rows appended in the order chunks arrive; a removed chunk's row stays, masked, until
+    `compacted`. Row n of the vectors is document n of the BM25 index."""
+
     def __init__(self, dimension: int) -> None:
         self.dimension = dimension
         self._chunks: list[Chunk | None] = []

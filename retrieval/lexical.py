@@ -103,7 +103,6 @@ class BM25Index:
     def __init__(self, texts: Sequence[str] = (), *, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self._segments: dict[str, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
-        self._merged: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._lengths = GrowingArray(np.float32)
         self._alive = GrowingArray(np.bool_)
         self._alive_count = 0
@@ -131,7 +130,6 @@ class BM25Index:
             docs = np.fromiter((d for d, _ in rows), dtype=np.int32, count=len(rows))
             tfs = np.fromiter((tf for _, tf in rows), dtype=np.float32, count=len(rows))
             self._segments[term].append((docs, tfs))
-            self._merged.pop(term, None)
         self._lengths.extend(lengths)
         self._alive.extend(np.ones(len(texts), dtype=np.bool_))
         self._alive_count += len(texts)
@@ -146,20 +144,15 @@ class BM25Index:
                 self._alive_length -= float(self._lengths.values[doc])
 
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        merged = self._merged.get(term)
-        if merged is None:
-            segments = self._segments.get(term)
-            if not segments:
-                return None
-            if len(segments) > 1:
-                segments[:] = [
-                    (
-                        np.concatenate([d for d, _ in segments]),
-                        np.concatenate([t for _, t in segments]),
-                    )
-                ]
-            merged = self._merged[term] = segments[0]
-        return merged
+        """The term's (documents, term frequencies), its segments merged into one."""
+        segments = self._segments.get(term)
+        if not segments:
+            return None
+        if len(segments) > 1:
+            docs = np.concatenate([d for d, _ in segments])
+            tfs = np.concatenate([t for _, t in segments])
+            segments[:] = [(docs, tfs)]
+        return segments[0]
 
     def idf(self, term: str) -> float:
         postings = self._postings(term)
