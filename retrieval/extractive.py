@@ -79,7 +79,14 @@ class ExtractiveConfig:
     min_cosine: float = 0.20  # every quoted sentence is at least this close to the question
     min_score: float = 0.55  # relevance of the best sentence (see `score`)
     overlap_weight: float = 0.35
-    missing_name_weight: float = 0.40  # "Did Japan…?" is not answered by a passage on Korea
+    # "Did Japan…?" is not answered by a passage on Korea: a sentence is penalised by the
+    # share of the question's names its passage lacks; fully when the question names one
+    # thing, lightly when it names several. On the RealTimeQA dev split (long quiz
+    # questions full of capitalised words), 0.4 throughout refused 300 of the 934
+    # questions whose passage spells out the answer; with 0.1 for several names the
+    # answer is quoted for 38.5 % of all questions instead of 31.7 %, same precision.
+    missing_name_weight: float = 0.40  # the question names one thing
+    missing_names_weight: float = 0.10  # it names several
     keep_within: float = 0.10  # further quotes must rank within this of the best one
     duplicate_cosine: float = 0.86  # sentences this close say the same thing: cite once
 
@@ -144,7 +151,9 @@ class ExtractiveAnswerer:
         vectors = self.embedder.encode_cached([*questions, *(c.text for c in candidates)])
         sentences = vectors[len(questions) :]
         cosines = (sentences @ vectors[: len(questions)].T).max(axis=1)
-        penalty = cfg.missing_name_weight * np.array([c.missing_names for c in candidates])
+        several = len(proper_names(context or query)) > 1
+        weight = cfg.missing_names_weight if several else cfg.missing_name_weight
+        penalty = weight * np.array([c.missing_names for c in candidates])
         focus = np.array([c.overlap for c in candidates])
         coverage = np.array([c.coverage for c in candidates])
         return Scored(
