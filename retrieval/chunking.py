@@ -180,4 +180,5 @@ def _make_chunk(article: Article, content_hash: str, spans: list[Span], position
         url=article.url,
         published_at=article.published_at,
         content_hash=content_hash,
+        summary_only=article.summary_only,
     )

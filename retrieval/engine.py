@@ -97,7 +97,9 @@ class Engine:
 
         def articles(stored: dict[str, StoredArticle]) -> Iterator[Article]:
             def is_stored(url: str) -> bool:
-                return Article.id_for_url(url) in stored
+                """Stored in full: a summary stored after a failed fetch is fetched again."""
+                found = stored.get(Article.id_for_url(url))
+                return found is not None and not found.summary_only
 
             for item in iter_articles(sources, self.settings, is_stored=is_stored):
                 if isinstance(item, SourceError):

@@ -80,6 +80,7 @@ class Chunk:
     url: str = ""
     published_at: date | None = None
     content_hash: str = ""  # the article's content hash
+    summary_only: bool = False  # the article is a feed entry's summary (see Article)
 
     @property
     def sentence_texts(self) -> list[str]:

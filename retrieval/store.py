@@ -45,6 +45,7 @@ class StoredArticle:
     id: str
     content_hash: str
     chunks: int
+    summary_only: bool = False  # only a feed entry's summary: its page could not be read
 
 
 def _metadata(chunk: Chunk, n_chunks: int) -> dict[str, Any]:
@@ -60,6 +61,7 @@ def _metadata(chunk: Chunk, n_chunks: int) -> dict[str, Any]:
         "published_ord": date_ord(chunk.published_at),
         "content_hash": chunk.content_hash,
         "n_chunks": n_chunks,
+        "summary_only": chunk.summary_only,
     }
 
 
@@ -90,6 +92,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         url=str(meta.get("url", "")),
         published_at=date.fromisoformat(str(published)) if published else None,
         content_hash=str(meta.get("content_hash", "")),
+        summary_only=bool(meta.get("summary_only", False)),
     )
 
 
@@ -188,7 +191,10 @@ class Store:
         rows = collection.get(where={"position": 0}, include=["metadatas"])
         return {
             str(meta["article_id"]): StoredArticle(
-                str(meta["article_id"]), str(meta["content_hash"]), int(meta["n_chunks"])
+                str(meta["article_id"]),
+                str(meta["content_hash"]),
+                int(meta["n_chunks"]),
+                bool(meta.get("summary_only", False)),
             )
             for meta in rows["metadatas"] or []
         }

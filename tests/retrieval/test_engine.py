@@ -233,20 +233,22 @@ def test_a_store_embedded_with_another_model_is_refused_clearly(
     assert Engine(same, embedder=embedder).search("Velmora dock workers strike")  # type: ignore[arg-type]
 
 
-def test_a_feed_read_again_fetches_no_stored_page_and_keeps_full_texts(
+def test_a_feed_read_again_fetches_only_pages_it_lacks_and_keeps_full_texts(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.retrieval.conftest import ARTICLES, PAGES, html_response
 
     fog_url = "https://ledger.example/2026/02/27/fog-airport"
+    bread_url = "https://ledger.example/2026/02/28/bread-award"
     requested: list[str] = []
     pages: dict[str, httpx.Response | Exception] = {
-        fog_url: html_response(PAGES / "fog_airport.html")
+        fog_url: html_response(PAGES / "fog_airport.html"),
+        bread_url: httpx.ConnectError("Name or service not known"),
     }
 
     def answer(request: httpx.Request) -> httpx.Response:
         requested.append(str(request.url))
-        page = pages.get(str(request.url), httpx.Response(404))
+        page = pages[str(request.url)]
         if isinstance(page, Exception):
             raise page
         return page
@@ -257,15 +259,21 @@ def test_a_feed_read_again_fetches_no_stored_page_and_keeps_full_texts(
     )
     feed = str(ARTICLES / "feeds" / "ledger.rss")
     first = engine.ingest([feed])
-    assert (first.added, len(requested)) == (3, 2)  # the fog page, and the bakery's 404
+    assert (first.added, requested) == (3, [fog_url, bread_url])  # bread: only its summary
 
+    # Now the fog page fails and the bakery's works: only the bakery's is fetched again,
+    # and its full text replaces the summary; the fog article keeps its full text.
     requested.clear()
     pages[fog_url] = httpx.ConnectError("Name or service not known")
+    pages[bread_url] = html_response(PAGES / "bread_award.html")
     again = engine.ingest([feed])
-    assert (again.added, again.updated, again.skipped, requested) == (0, 0, 3, [])
-    fog = [s for s in engine.sources() if s.url == fog_url]
-    assert fog and fog[0].chunks >= 1
-    assert any("Eleven departures were cancelled" in p.chunk.text for p in engine.search("fog"))
+    assert (again.added, again.updated, again.skipped, requested) == (0, 1, 2, [bread_url])
+    texts = {p.chunk.text for p in engine.search("fog flights bread award", k=20)}
+    assert any("Eleven departures were cancelled" in t for t in texts)
+    assert any("sourdough starter" in t for t in texts)
+
+    requested.clear()
+    assert engine.ingest([feed]).skipped == 3 and requested == []  # nothing left to fetch
 
 
 def test_loading_one_space_does_not_hold_up_questions_about_another(
