@@ -111,7 +111,7 @@ class ExtractiveAnswerer:
         leans_on_context = (
             question.casefold().startswith(_FOLLOW_UP_OPENERS)
             or any(w.strip("?,.!") in _PRONOUNS for w in words)
-            or len(tokenize(question)) <= 2
+            or len(tokenize(question)) <= 1  # "why?", "cost?" (not "who brokered the deal?")
         )
         return f"{history[-1].question} {question}" if leans_on_context else question
 

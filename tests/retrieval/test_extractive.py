@@ -177,3 +177,14 @@ def test_a_pronoun_follow_up_quotes_what_that_person_said(newsroom: Engine) -> N
     assert not answer.refused
     assert all("Ilse Marrow" in c.quote for c in answer.citations)
     assert all("led by Ilse Marrow" not in c.quote for c in answer.citations)
+
+
+def test_a_short_question_that_stands_alone_is_not_read_as_a_follow_up(
+    newsroom: Engine,
+) -> None:
+    previous = newsroom.ask("who agreed to end the strike?")
+    answer = newsroom.ask(
+        "Who brokered the deal?", history=[Turn(previous.question, previous.text)]
+    )
+    assert answer.search_query == "Who brokered the deal?"
+    assert answer.citations and all("Helena Vos" in c.quote for c in answer.citations)
