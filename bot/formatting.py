@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import discord
 from discord.utils import escape_markdown
 
-from retrieval.records import Answer, ArticleSummary, Citation, IngestReport
+from retrieval.records import Answer, ArticleSummary, Citation, IngestReport, group_by_source
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -55,9 +55,7 @@ class Reply:
 
 _MARKER = r"\[\d+(?:\s*[,;–-]\s*\d+)*\]"
 # Spans a split must never cut: citation markers, masked links, URLs (bare or in <>).
-_PROTECTED = re.compile(
-    rf"{_MARKER}|\[[^\]\n]*\]\(<?[^)\s>]*>?\)|<https?://[^\s>]+>|https?://\S+"
-)
+_PROTECTED = re.compile(rf"{_MARKER}|\[[^\]\n]*\]\(<?[^)\s>]*>?\)|<https?://[^\s>]+>|https?://\S+")
 _SENTENCE_END = re.compile(rf"[.!?…][\"'”’)\]]*(?:\s*{_MARKER})*$")
 _MARKER_AHEAD = re.compile(rf"\s*{_MARKER}")
 
@@ -181,13 +179,15 @@ def source_label(outlet: str, title: str, published: date | None) -> str:
     return f"{label} ({day})" if day else label
 
 
-def citation_line(citation: Citation) -> str:
-    """One source under an answer: `[n]` and the masked link, then the quoted sentence."""
+def citation_line(citation: Citation, quotes: Sequence[str] = ()) -> str:
+    """One source under an answer: `[n]` and the masked link, then the quoted sentences
+    (the citation's own when none are given)."""
     label = source_label(citation.source, citation.title, citation.published_at)
     line = f"**\\[{citation.n}\\]** {masked_link(label, citation.url)}"
-    quote = shorten(citation.quote, QUOTE_LIMIT)
-    if quote:
-        line += f"\n> {neutralize_mentions(escape_markdown(quote))}"
+    for quote in quotes or [citation.quote]:
+        quote = shorten(quote, QUOTE_LIMIT)
+        if quote:
+            line += f"\n> {neutralize_mentions(escape_markdown(quote))}"
     return line
 
 
@@ -211,7 +211,8 @@ def sources_embeds(
     citations: Sequence[Citation], *, as_of: date | None = None
 ) -> list[discord.Embed]:
     """The "Sources" embeds of an answer (one unless the citations overflow a description)."""
-    groups = _pack((citation_line(c) for c in citations), EMBED_DESCRIPTION_LIMIT)
+    sources = group_by_source(citations)
+    groups = _pack((citation_line(c, q) for c, q in sources), EMBED_DESCRIPTION_LIMIT)
     embeds = []
     for i, group in enumerate(groups):
         embed = discord.Embed(

@@ -20,15 +20,16 @@ def _day(day: date | None) -> str:
     return day.isoformat() if day else "undated"
 
 
-def format_source(citation: Citation, width: int = 88) -> str:
+def format_source(citation: Citation, quotes: Sequence[str], width: int = 88) -> str:
     outlet = citation.source or "Unknown outlet"
     title = citation.title or "(untitled)"
     lines = [f"[{citation.n}] {outlet} — {title} ({_day(citation.published_at)})"]
     if citation.url:
         lines.append(f"    {citation.url}")
-    lines += textwrap.wrap(
-        f"“{citation.quote}”", width=width, initial_indent="    ", subsequent_indent="     "
-    )
+    for quote in quotes:
+        lines += textwrap.wrap(
+            f"“{quote}”", width=width, initial_indent="    ", subsequent_indent="     "
+        )
     return "\n".join(lines)
 
 
@@ -37,7 +38,7 @@ def format_answer(answer: Answer, width: int = 88) -> str:
     body = "\n".join(textwrap.fill(line, width=width) for line in answer.text.splitlines())
     if answer.refused or not answer.citations:
         return body
-    sources = "\n".join(format_source(c, width) for c in answer.citations)
+    sources = "\n".join(format_source(c, quotes, width) for c, quotes in answer.sources())
     return f"{body}\n\nSources:\n{sources}"
 
 

@@ -132,7 +132,13 @@ class ExtractiveAnswerer:
         if not chosen:
             return refusal(question, as_of)
         chosen.sort(key=lambda c: c.chunk.published_at or date.min, reverse=True)
-        citations = [Citation.from_chunk(n, c.chunk, c.text) for n, c in enumerate(chosen, 1)]
+        numbers: dict[str, int] = {}  # two quotes from one article share its number
+        citations = [
+            Citation.from_chunk(
+                numbers.setdefault(c.chunk.article_id, len(numbers) + 1), c.chunk, c.text
+            )
+            for c in chosen
+        ]
         text = "\n".join(_attributed(c) for c in citations)
         return Answer(question=question, text=text, refused=False, citations=citations)
 

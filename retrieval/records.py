@@ -8,6 +8,7 @@ never has to look anything up again.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -159,18 +160,30 @@ class Turn:
     answer: str
 
 
+def group_by_source(citations: Sequence[Citation]) -> list[tuple[Citation, list[str]]]:
+    """Each source `[n]` once, in order of n, with every sentence quoted from it."""
+    grouped: dict[int, tuple[Citation, list[str]]] = {}
+    for citation in citations:
+        grouped.setdefault(citation.n, (citation, []))[1].append(citation.quote)
+    return [grouped[n] for n in sorted(grouped)]
+
+
 @dataclass(slots=True)
 class Answer:
     question: str
     text: str  # with [n] markers
     refused: bool
-    citations: list[Citation] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)  # one per quote; n per article
     passages: list[Passage] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     answerer: str = "extractive"  # "extractive", "llm", or "extractive-fallback"
     as_of: date | None = None
     search_query: str = ""  # the question as searched (rewritten for follow-ups)
     unsupported: list[str] = field(default_factory=list)  # LLM sentences no citation supports
+
+    def sources(self) -> list[tuple[Citation, list[str]]]:
+        """Each source `[n]` once, in order of n, with every sentence quoted from it."""
+        return group_by_source(self.citations)
 
     def to_json(self) -> dict[str, Any]:
         return {

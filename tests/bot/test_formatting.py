@@ -98,6 +98,23 @@ def test_an_answer_shows_its_text_then_one_line_per_source() -> None:
     check_reply(reply)
 
 
+def test_two_quotes_from_one_article_share_one_source_entry() -> None:
+    second = "The union accepted a pay rise of 6 percent."
+    answer = Answer(
+        question="q",
+        text="They returned to work. [1]\nThe union agreed. [1]",
+        refused=False,
+        citations=[citation(1), citation(1, quote=second)],
+    )
+    [reply] = format_answer(answer)
+    lines = (reply.embeds[0].description or "").split("\n")
+    assert len(lines) == 3 and lines[0].startswith("**\\[1\\]** [Harbor Gazette")
+    assert lines[1:] == [
+        "> Dock workers at the Port of Velmora returned to work on Thursday.",
+        f"> {second}",
+    ]
+
+
 def test_titles_are_escaped_inside_masked_links() -> None:
     cited = citation(1, title="Strike *over*? [update]", source="Gazette_Daily")
     answer = Answer(question="q", text="It ended. [1]", refused=False, citations=[cited])
@@ -195,8 +212,13 @@ def test_sources_are_listed_in_pages_with_outlet_date_title_and_link() -> None:
 def test_sources_pages_stay_within_the_description_limit() -> None:
     articles = [summary(f"id{i}", "A very long title " * 30) for i in range(10)]
     articles = [
-        a.__class__(**{**a.to_json(), "published_at": a.published_at,
-                       "url": "https://example.org/" + "p" * 480})
+        a.__class__(
+            **{
+                **a.to_json(),
+                "published_at": a.published_at,
+                "url": "https://example.org/" + "p" * 480,
+            }
+        )
         for a in articles
     ]
     pages = format_sources_pages(articles, shared_space=SHARED_SPACE)
@@ -212,14 +234,20 @@ def test_no_sources_says_how_to_add_some() -> None:
 @pytest.mark.parametrize(
     ("report", "expected"),
     [
-        (IngestReport(added=2, chunks=9),
-         "Done: added 2 articles from <https://x.example/feed> (9 passages)."),
+        (
+            IngestReport(added=2, chunks=9),
+            "Done: added 2 articles from <https://x.example/feed> (9 passages).",
+        ),
         (IngestReport(added=1, updated=1, chunks=4), "Done: added 1 article and updated 1 from"),
-        (IngestReport(skipped=1),
-         "Nothing new at <https://x.example/feed>: I already know this article."),
-        (IngestReport(errors=["https://x.example/feed: the server answered 404"]),
-         "I couldn't add anything from <https://x.example/feed>.\nWhat went wrong:\n"
-         "- https://x.example/feed: the server answered 404"),
+        (
+            IngestReport(skipped=1),
+            "Nothing new at <https://x.example/feed>: I already know this article.",
+        ),
+        (
+            IngestReport(errors=["https://x.example/feed: the server answered 404"]),
+            "I couldn't add anything from <https://x.example/feed>.\nWhat went wrong:\n"
+            "- https://x.example/feed: the server answered 404",
+        ),
     ],
 )
 def test_ingest_reports_read_as_sentences(report: IngestReport, expected: str) -> None:

@@ -55,3 +55,26 @@ def test_format_answer_refusal_has_no_sources(engine: Engine) -> None:
     answer = engine.ask("Who won the chess olympiad?")
     assert answer.refused
     assert "Sources" not in format_answer(answer)
+
+
+def test_quotes_from_one_article_are_listed_under_one_source() -> None:
+    from datetime import date
+
+    from retrieval.records import Answer, Citation
+
+    def quote(text: str) -> Citation:
+        return Citation(
+            n=1, article_id="a1", chunk_id="a1:0", title="Ferry strike ends",
+            source="Harbor Gazette", url="https://harborgazette.example/ferry",
+            published_at=date(2026, 3, 12), quote=text,
+        )  # fmt: skip
+
+    answer = Answer(
+        question="q",
+        text="It ended. [1]\nThey voted. [1]",
+        refused=False,
+        citations=[quote("The strike ended on Tuesday."), quote("Crews voted to return.")],
+    )
+    out = format_answer(answer)
+    assert out.count("[1] Harbor Gazette — Ferry strike ends (2026-03-12)") == 1
+    assert "“The strike ended on Tuesday.”" in out and "“Crews voted to return.”" in out

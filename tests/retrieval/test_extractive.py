@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,33 @@ def test_a_short_question_that_stands_alone_is_not_read_as_a_follow_up(
     )
     assert answer.search_query == "Who brokered the deal?"
     assert answer.citations and all("Helena Vos" in c.quote for c in answer.citations)
+
+
+def test_quotes_from_one_article_share_its_number(engine: Engine) -> None:
+    from tests.conftest import make_article
+
+    engine.ingest_articles(
+        [
+            make_article(
+                "Ferry strike ends in Port Alder",
+                "Ferry crews in Port Alder ended their nine-day strike on Tuesday. "
+                "The harbour master said the first ferry left at dawn.\n\n"
+                "The Port Alder ferry strike ended when crews accepted a 4 percent raise.",
+                source="Harbor Gazette",
+            ),
+            make_article(
+                "Port Alder ferries run again",
+                "Ferries in Port Alder ran again on Wednesday, a day after crews ended their "
+                "strike.",
+                source="Coastal Ledger",
+                published_at=date(2026, 3, 13),
+            ),
+        ]
+    )
+    answer = engine.ask("How did the Port Alder ferry strike end?")
+    numbers = {c.article_id: c.n for c in answer.citations}
+    assert len(answer.citations) > len(numbers)  # two quotes from one article
+    assert sorted(numbers.values()) == list(range(1, len(numbers) + 1))
+    for citation in answer.citations:
+        assert f"“{citation.quote}” [{citation.n}]" in answer.text
+    assert [n for n, _ in ((c.n, q) for c, q in answer.sources())] == sorted(numbers.values())
