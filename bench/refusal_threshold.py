@@ -1,6 +1,6 @@
 """Measure where the extractive answerer's refusal threshold should sit.
 
-    .venv/bin/python bench/refusal_threshold.py [--backend torch|onnx|onnx-int8]
+    .venv/bin/python bench/refusal_threshold.py [--backend auto|torch|onnx|onnx-int8]
 
 Asks the answerable and unanswerable questions of tests/retrieval/test_extractive.py over
 the same fictional stories and prints the relevance of each question's best sentence.
@@ -17,22 +17,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from retrieval.config import Settings  # noqa: E402
+from retrieval.config import EMBEDDING_BACKENDS, Settings  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 from retrieval.extractive import ExtractiveAnswerer  # noqa: E402
 from tests import stories  # noqa: E402
 from tests.retrieval.test_extractive import ANSWERABLE, SAMPLES, UNANSWERABLE  # noqa: E402
 
 
+def extractive(engine: Engine) -> ExtractiveAnswerer:
+    assert isinstance(engine.answerer, ExtractiveAnswerer), "set NEWSBOT_LLM=none"
+    return engine.answerer
+
+
 def best_relevance(engine: Engine, question: str) -> float:
-    answerer = engine.answerer
-    assert isinstance(answerer, ExtractiveAnswerer)
-    return answerer.score(question, engine.search(question)).best_relevance
+    return extractive(engine).score(question, engine.search(question)).best_relevance
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "onnx-int8"])
+    parser.add_argument("--backend", default="auto", choices=EMBEDDING_BACKENDS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         settings = Settings(data_dir=Path(work), embedding_backend=args.backend)
@@ -43,7 +46,8 @@ def main() -> None:
             "answerable": [q for q, _ in ANSWERABLE],
             "unanswerable": UNANSWERABLE,
         }
-        print(f"backend {engine.embedder.backend}, min_score {answerer_min(engine):.2f}")
+        min_score = extractive(engine).config.min_score
+        print(f"backend {engine.embedder.backend}, min_score {min_score:.2f}")
         lowest: dict[str, float] = {}
         for name, questions in groups.items():
             scores = sorted(((best_relevance(engine, q), q) for q in questions), reverse=True)
@@ -55,12 +59,6 @@ def main() -> None:
             f"\ngap: unanswerable up to {lowest['unanswerable']:.3f}, "
             f"answerable from {lowest['answerable']:.3f}"
         )
-
-
-def answerer_min(engine: Engine) -> float:
-    answerer = engine.answerer
-    assert isinstance(answerer, ExtractiveAnswerer)
-    return answerer.config.min_score
 
 
 if __name__ == "__main__":

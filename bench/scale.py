@@ -28,7 +28,7 @@ from common import DOCS, load_average, machine, markdown_table, text_table
 from plots import plot_scale
 from synthetic import SyntheticArticle, articles
 
-from retrieval.config import Settings
+from retrieval.config import EMBEDDING_BACKENDS, Settings
 from retrieval.embeddings import get_embedder, resolve_backend
 from retrieval.engine import Engine
 from retrieval.evaluation import hits_at_k, p50, p95, peak_memory_mb
@@ -156,9 +156,7 @@ page and the plot from scale.json.
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", default="10000,30000,100000", help="chunk counts")
-    parser.add_argument(
-        "--backend", default="auto", choices=("auto", "torch", "onnx", "onnx-int8")
-    )
+    parser.add_argument("--backend", default="auto", choices=EMBEDDING_BACKENDS)
     parser.add_argument("--words", type=int, default=80, help="words per generated article")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument(

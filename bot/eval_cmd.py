@@ -14,9 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from retrieval.config import Settings
-
-BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+from retrieval.config import EMBEDDING_BACKENDS, Settings
 
 
 def _positive(text: str) -> int:
@@ -66,7 +64,7 @@ def register(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--backend",
-        choices=BACKENDS,
+        choices=EMBEDDING_BACKENDS,
         help="embedding backend (overrides NEWSBOT_EMBEDDING_BACKEND)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")

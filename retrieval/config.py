@@ -7,12 +7,14 @@ call `Settings()` (or `load_settings()`) where the program starts.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
+EmbeddingBackend = Literal["auto", "torch", "onnx", "onnx-int8"]
+EMBEDDING_BACKENDS: tuple[str, ...] = get_args(EmbeddingBackend)
 
 
 def is_bundled(model: str) -> bool:
@@ -31,7 +33,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     embedding_model: str = BUNDLED_MODEL
-    embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
+    embedding_backend: EmbeddingBackend = "auto"
     embedding_batch_size: int = Field(default=64, ge=1)
     model_cache_dir: Path | None = None  # where ONNX exports go; default <data_dir>/cache
 

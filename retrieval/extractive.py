@@ -152,7 +152,8 @@ class ExtractiveAnswerer:
         """
         cfg = self.config
         context = context if context and context != query else None
-        candidates = self._shortlist(query, passages, names=proper_names(context or query))
+        names = proper_names(context or query)
+        candidates = self._shortlist(query, passages, names=names)
         if not candidates:
             nothing = np.zeros(0, dtype=np.float32)
             return Scored([], nothing.reshape(0, 0), nothing, nothing, nothing)
@@ -160,8 +161,7 @@ class ExtractiveAnswerer:
         vectors = self.embedder.encode_cached([*questions, *(c.text for c in candidates)])
         sentences = vectors[len(questions) :]
         cosines = (sentences @ vectors[: len(questions)].T).max(axis=1)
-        several = len(proper_names(context or query)) > 1
-        weight = cfg.missing_names_weight if several else cfg.missing_name_weight
+        weight = cfg.missing_names_weight if len(names) > 1 else cfg.missing_name_weight
         penalty = weight * np.array([c.missing_names for c in candidates])
         focus = np.array([c.overlap for c in candidates])
         coverage = np.array([c.coverage for c in candidates])

@@ -46,8 +46,7 @@ class SpaceIndex:
         self._rows: dict[str, int] = {}
         self._vectors = GrowingArray(np.float32, dimension)
         self._days = GrowingArray(np.int32)
-        self._alive = GrowingArray(np.bool_)
-        self.lexical = BM25Index()
+        self.lexical = BM25Index()  # also knows which rows are live
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -68,14 +67,12 @@ class SpaceIndex:
         self._rows.update((c.id, first + i) for i, c in enumerate(chunks))
         self._vectors.extend(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension))
         self._days.extend(np.array([date_ord(c.published_at) for c in chunks], dtype=np.int32))
-        self._alive.extend(np.ones(len(chunks), dtype=np.bool_))
         self.lexical.add([c.embed_text for c in chunks])
 
     def remove(self, chunk_ids: Iterable[str]) -> None:
         rows = [self._rows.pop(cid) for cid in chunk_ids if cid in self._rows]
         for row in rows:
             self._chunks[row] = None
-        self._alive.values[rows] = False
         self.lexical.remove(rows)
 
     def compacted(self) -> SpaceIndex:
@@ -87,7 +84,7 @@ class SpaceIndex:
 
     def _allowed(self, max_day: int | None) -> np.ndarray:
         """Rows that may be found: not removed, and not published after `max_day`."""
-        allowed = self._alive.values.copy()
+        allowed = self.lexical.live.copy()
         if max_day is not None:
             allowed &= self._days.values <= max_day  # NO_DATE (-1) always passes
         return allowed

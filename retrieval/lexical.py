@@ -117,6 +117,11 @@ class BM25Index:
     def alive(self) -> int:
         return self._alive_count
 
+    @property
+    def live(self) -> np.ndarray:
+        """One flag per document: not retired (a view; don't write to it)."""
+        return self._alive.values
+
     def add(self, texts: Sequence[str]) -> None:
         first = len(self)
         postings: dict[str, list[tuple[int, int]]] = defaultdict(list)

@@ -30,7 +30,6 @@ from retrieval.store import NO_DATE, Store, date_ord
 log = logging.getLogger(__name__)
 
 RECHECK_SECONDS = 1.0
-LOAD_BATCH = 5000
 COMPACT_WHEN_RETIRED = 0.25  # rebuild an index once a quarter of its rows are removed chunks
 
 
@@ -117,14 +116,8 @@ class Searcher:
 
     def _load(self, space: str) -> SpaceIndex:
         index = SpaceIndex(self.embedder.dimension)
-        batch: list[tuple[Chunk, np.ndarray]] = []
-        for record in self.store.iter_records(space):
-            batch.append(record)
-            if len(batch) == LOAD_BATCH:
-                index.add([c for c, _ in batch], np.stack([v for _, v in batch]))
-                batch = []
-        if batch:
-            index.add([c for c, _ in batch], np.stack([v for _, v in batch]))
+        for chunks, vectors in self.store.record_pages(space):
+            index.add(chunks, vectors)
         return index
 
     def search(

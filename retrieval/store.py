@@ -252,14 +252,16 @@ class Store:
             ):
                 yield chunk_from_record(chunk_id, text, meta)
 
-    def iter_records(self, space: str) -> Iterator[tuple[Chunk, np.ndarray]]:
-        """Every chunk of a space with its stored vector."""
+    def record_pages(self, space: str) -> Iterator[tuple[list[Chunk], np.ndarray]]:
+        """Every chunk of a space with its stored vector, a page at a time."""
         for rows in self._pages(space, ["documents", "metadatas", "embeddings"]):
-            for chunk_id, text, meta, vector in zip(
-                rows["ids"], rows["documents"], rows["metadatas"], rows["embeddings"],
-                strict=True,
-            ):  # fmt: skip
-                yield chunk_from_record(chunk_id, text, meta), np.asarray(vector)
+            chunks = [
+                chunk_from_record(chunk_id, text, meta)
+                for chunk_id, text, meta in zip(
+                    rows["ids"], rows["documents"], rows["metadatas"], strict=True
+                )
+            ]
+            yield chunks, np.asarray(rows["embeddings"], dtype=np.float32)
 
     def _pages(self, space: str, include: list[str], size: int = 5000) -> Iterator[Any]:
         """All rows, a page of ids at a time (paging by offset instead makes chromadb

@@ -283,15 +283,15 @@ def test_loading_one_space_does_not_hold_up_questions_about_another(
     engine.ingest_articles([stories.TRAM_VOTE], space="small")
     fresh = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
     loading, release = threading.Event(), threading.Event()
-    read = fresh.store.iter_records
+    read = fresh.store.record_pages
 
-    def slow_read(space: str) -> Iterator[tuple[Chunk, np.ndarray]]:
+    def slow_read(space: str) -> Iterator[tuple[list[Chunk], np.ndarray]]:
         if space == "big":
             loading.set()
             release.wait(10)
         yield from read(space)
 
-    monkeypatch.setattr(fresh.store, "iter_records", slow_read)
+    monkeypatch.setattr(fresh.store, "record_pages", slow_read)
     big = threading.Thread(target=fresh.search, args=("Storm Ardent",), kwargs={"spaces": ["big"]})
     big.start()
     try:
