@@ -24,6 +24,7 @@ test: install
 lint: install
 	$(BIN)/ruff check bot retrieval tests bench
 	$(BIN)/mypy bot retrieval
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/compare.py

@@ -16,9 +16,10 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from retrieval.config import BUNDLED_MODEL
-from retrieval.embeddings import resolve_model_path
-from retrieval.eval_data import load_corpus, load_qrels
-from retrieval.evaluation import EvalReport, IngestStats, QuestionResult, dedupe, peak_memory_mb
+from retrieval.embed.embedder import resolve_model_path
+from retrieval.eval.data import load_corpus, load_qrels
+from retrieval.eval.metrics import dedupe, peak_memory_mb
+from retrieval.eval.report import EvalReport, IngestStats, QuestionResult
 
 
 class TimedEmbeddings(Embeddings):

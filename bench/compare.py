@@ -32,7 +32,9 @@ from common import (
 from plots import label, plot_ingest, plot_latency, plot_quality
 
 from retrieval.config import Settings
-from retrieval.evaluation import EvalReport, p50, p95, run_eval
+from retrieval.eval.metrics import p50, p95
+from retrieval.eval.report import EvalReport
+from retrieval.eval.run import run_eval
 
 SYSTEMS = ("langchain", "torch", "onnx", "onnx-int8")
 HEADER = ["system", "Hits@1", "Hits@5", "MRR@10", "refusals", "p50 ms", "p95 ms",

@@ -30,7 +30,7 @@ from common import (
 from synthetic import articles
 
 from retrieval.config import Settings
-from retrieval.embeddings import Embedder
+from retrieval.embed.embedder import Embedder
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 

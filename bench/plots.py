@@ -12,7 +12,8 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from retrieval.evaluation import STAGES, EvalReport  # noqa: E402
+from retrieval.eval.metrics import STAGES  # noqa: E402
+from retrieval.eval.report import EvalReport  # noqa: E402
 
 
 def label(report: EvalReport) -> str:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from retrieval.answer.extractive import ExtractiveAnswerer  # noqa: E402
 from retrieval.config import EMBEDDING_BACKENDS, Settings  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
-from retrieval.extractive import ExtractiveAnswerer  # noqa: E402
 from tests import stories  # noqa: E402
 from tests.retrieval.test_extractive import ANSWERABLE, SAMPLES, UNANSWERABLE  # noqa: E402
 

@@ -29,9 +29,9 @@ from plots import plot_scale
 from synthetic import SyntheticArticle, articles
 
 from retrieval.config import EMBEDDING_BACKENDS, Settings
-from retrieval.embeddings import get_embedder, resolve_backend
+from retrieval.embed.embedder import get_embedder, resolve_backend
 from retrieval.engine import Engine
-from retrieval.evaluation import hits_at_k, p50, p95, peak_memory_mb
+from retrieval.eval.metrics import hits_at_k, p50, p95, peak_memory_mb
 from retrieval.records import Article
 
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from retrieval.config import Settings
 from retrieval.engine import Engine
-from retrieval.search import SearchWeights
-from retrieval.store import date_ord
+from retrieval.index.search import SearchWeights
+from retrieval.index.store import date_ord
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "realtimeqa"
 

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from discord.ext import commands
 
-    from retrieval.config import Settings
-    from retrieval.engine import Engine
+    from retrieval import Engine, Settings
 
 
 def create_bot(settings: Settings | None = None, engine: Engine | None = None) -> commands.Bot:

@@ -15,8 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from retrieval.config import Settings
-from retrieval.errors import NewsbotError
+from retrieval import NewsbotError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ def _json(value: object) -> str:
 
 
 def _engine(settings: Settings):  # -> Engine, imported lazily so --help stays fast
-    from retrieval.engine import Engine
+    from retrieval import Engine
 
     return Engine(settings)
 
@@ -44,7 +43,7 @@ def _check_llm_reachable(settings: Settings) -> None:
     """Long-running fronts find out at start-up, not at the first question, that the LLM
     is unreachable (a one-off `ask` just falls back to the extractive answer)."""
     if settings.llm != "none":
-        from retrieval.llm import check_llm
+        from retrieval import check_llm
 
         log.info("%s", check_llm(settings))
 
@@ -152,7 +151,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval.doctor import run_checks
+    from retrieval import run_checks
 
     checks = run_checks(settings)
     for check in checks:
@@ -215,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     # A first start's one-time model export takes seconds: say so, even when not verbose.
-    logging.getLogger("retrieval.onnx_backend").setLevel(min(logging.INFO, logging.root.level))
+    logging.getLogger("retrieval.embed.onnx").setLevel(min(logging.INFO, logging.root.level))
     try:
         settings = Settings()
         return int(args.handler(args, settings))

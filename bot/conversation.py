@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
-from retrieval.records import Turn
+from retrieval import Turn
 
 MAX_ENTRIES = 2000  # remembered answer messages and threads, each
 MAX_TURNS = 4  # earlier exchanges passed to the engine with a follow-up

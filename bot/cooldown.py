@@ -7,7 +7,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from retrieval.errors import NewsbotError
+from retrieval import NewsbotError
 
 QUESTIONS_PER_WINDOW = 3
 WINDOW_SECONDS = 30.0

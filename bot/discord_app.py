@@ -24,13 +24,10 @@ from bot.conversation import Conversations
 from bot.cooldown import Cooldowns
 from bot.logsafe import redact_secret_in_logs
 from bot.safe_send import NO_MENTIONS
-from retrieval.config import Settings
-from retrieval.engine import space_for_guild
-from retrieval.errors import ConfigError
-from retrieval.records import SHARED_SPACE
+from retrieval import SHARED_SPACE, ConfigError, Settings, space_for_guild
 
 if TYPE_CHECKING:
-    from retrieval.engine import Engine
+    from retrieval import Engine
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +135,7 @@ def create_bot(
     """Build the bot; settings and engine default to the ones built from the environment."""
     settings = settings if settings is not None else Settings()
     if engine is None:
-        from retrieval.engine import Engine
+        from retrieval import Engine
 
         engine = Engine(settings)
     return NewsBot(settings, engine, message_content=message_content)
@@ -175,7 +172,7 @@ def run_bot(settings: Settings, engine: Engine | None = None) -> None:
         raise ConfigError(TOKEN_HELP)
     redact_secret_in_logs(secret)
     if engine is None:
-        from retrieval.engine import Engine
+        from retrieval import Engine
 
         engine = Engine(settings)
     log.info("Loading the embedding model before connecting to Discord…")

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from retrieval.config import EMBEDDING_BACKENDS, Settings
+from retrieval import EMBEDDING_BACKENDS, Settings
 
 
 def _positive(text: str) -> int:
@@ -73,7 +73,7 @@ def register(commands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval.evaluation import run_eval  # loads the engine: only when evaluating
+    from retrieval import run_eval  # loads the engine: only when evaluating
 
     if args.backend:
         settings = settings.model_copy(update={"embedding_backend": args.backend})

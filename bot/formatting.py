@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import discord
 from discord.utils import escape_markdown
 
-from retrieval.records import Answer, ArticleSummary, Citation, IngestReport, group_by_source
+from retrieval import Answer, ArticleSummary, Citation, IngestReport, group_by_source
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000

@@ -6,9 +6,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from retrieval.engine import Engine
-from retrieval.errors import NewsbotError
-from retrieval.records import Answer, ArticleSummary, Citation, Turn
+from retrieval import Answer, ArticleSummary, Citation, Engine, NewsbotError, Turn
 
 HISTORY_TURNS = 3
 CHAT_HELP = """Ask a question about the news, e.g. "who denied the troop deployment?".

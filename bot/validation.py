@@ -7,7 +7,7 @@ import socket
 from datetime import date
 from urllib.parse import urlsplit
 
-from retrieval.errors import InvalidQuestion, SourceError
+from retrieval import InvalidQuestion, SourceError
 
 MAX_QUESTION_CHARS = 1000
 MAX_URL_CHARS = 2048

@@ -42,7 +42,7 @@ def _run(name: str, check: Callable[[Settings], str], settings: Settings) -> Che
 
 
 def check_embedding_model(settings: Settings) -> str:
-    from retrieval.embeddings import get_embedder
+    from retrieval.embed.embedder import get_embedder
 
     embedder = get_embedder(settings)
     started = time.perf_counter()
@@ -58,7 +58,7 @@ def check_embedding_model(settings: Settings) -> str:
 
 def check_store(settings: Settings) -> str:
     if settings.chroma_host:
-        from retrieval.store import open_client
+        from retrieval.index.store import open_client
 
         client = open_client(settings)
         client.heartbeat()
@@ -66,7 +66,7 @@ def check_store(settings: Settings) -> str:
     else:
         if not settings.chroma_dir.exists():
             return f"no store yet at {settings.chroma_dir}: `newsbot ingest` creates it"
-        from retrieval.store import open_client
+        from retrieval.index.store import open_client
 
         client = open_client(settings)
         where = str(settings.chroma_dir)
@@ -84,7 +84,7 @@ def _name(collection: object) -> str:
 
 
 def check_llm_reachable(settings: Settings) -> str:
-    from retrieval.llm import check_llm, describe_llm
+    from retrieval.answer.llm import check_llm, describe_llm
 
     if settings.llm == "none":
         return describe_llm(settings)

@@ -22,12 +22,15 @@ from datetime import date
 
 from tqdm import tqdm
 
-from retrieval.answerer import Answerer, build_answerer
-from retrieval.chunking import chunk_article
+from retrieval.answer.base import Answerer
+from retrieval.answer.factory import build_answerer
 from retrieval.config import Settings
-from retrieval.embeddings import Embedder, get_embedder
+from retrieval.embed.embedder import Embedder, get_embedder
 from retrieval.errors import ArticleNotFound, InvalidQuestion, SourceError
-from retrieval.loading import iter_articles
+from retrieval.index.search import Searcher
+from retrieval.index.store import Store, StoredArticle
+from retrieval.ingest.chunking import chunk_article
+from retrieval.ingest.loading import iter_articles
 from retrieval.records import (
     SHARED_SPACE,
     Answer,
@@ -38,8 +41,6 @@ from retrieval.records import (
     Passage,
     Turn,
 )
-from retrieval.search import Searcher
-from retrieval.store import Store, StoredArticle
 
 log = logging.getLogger(__name__)
 

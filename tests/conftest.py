@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.config import Settings
-from retrieval.embeddings import Embedder, get_embedder
+from retrieval.embed.embedder import Embedder, get_embedder
 from retrieval.engine import Engine
 from retrieval.records import Article
 
@@ -71,7 +71,7 @@ def make_article(
     article_id: str | None = None,
 ) -> Article:
     """A fictional article, built the way the loaders build them."""
-    from retrieval.cleaning import clean_text
+    from retrieval.ingest.cleaning import clean_text
 
     body = clean_text(body)
     return Article(

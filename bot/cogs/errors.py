@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.safe_send import respond, send_replies
-from retrieval.errors import NewsbotError
+from retrieval import NewsbotError
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsBot

@@ -18,7 +18,7 @@ from bot.cogs.help import help_embed
 from bot.formatting import Reply, format_answer, shorten
 from bot.safe_send import send_followups, send_replies
 from bot.validation import MAX_QUESTION_CHARS, clean_question, parse_as_of
-from retrieval.records import Answer, Turn
+from retrieval import Answer, Turn
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsBot

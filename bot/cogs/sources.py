@@ -23,8 +23,7 @@ from bot.formatting import (
 )
 from bot.safe_send import respond, send_followups
 from bot.validation import check_public_host, clean_ingest_url
-from retrieval.errors import ArticleNotFound
-from retrieval.records import SHARED_SPACE
+from retrieval import SHARED_SPACE, ArticleNotFound
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsBot

@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main
 from retrieval.config import Settings
-from retrieval.embeddings import Embedder
+from retrieval.embed.embedder import Embedder
 
 EVAL = Path(__file__).resolve().parent.parent / "fixtures" / "eval"
 CORPUS = EVAL / "passages.jsonl"
@@ -25,7 +25,7 @@ def used_settings(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> list[S
         seen.append(settings)
         return embedder
 
-    monkeypatch.setattr("retrieval.evaluation.get_embedder", shared)
+    monkeypatch.setattr("retrieval.eval.run.get_embedder", shared)
     return seen
 
 

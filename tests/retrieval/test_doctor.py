@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from retrieval import embeddings
 from retrieval.config import Settings
 from retrieval.doctor import Check, run_checks
-from retrieval.embeddings import Embedder
+from retrieval.embed import embedder as embeddings
+from retrieval.embed.embedder import Embedder
 from retrieval.engine import Engine
 from tests.fake_openai import fake_openai
 from tests.stories import PORT_STRIKE, TRAM_VOTE

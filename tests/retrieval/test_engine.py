@@ -86,7 +86,7 @@ def test_an_index_grown_in_place_ranks_like_one_loaded_from_the_store(
 def test_another_process_writing_to_the_store_is_noticed(
     filled: Engine, settings: object, embedder: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("retrieval.search.RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr("retrieval.index.search.RECHECK_SECONDS", 0.0)
     question = "How much will the Brenholt tram line cost?"
     assert filled.search(question)
     other = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
@@ -254,7 +254,7 @@ def test_a_feed_read_again_fetches_only_pages_it_lacks_and_keeps_full_texts(
         return page
 
     monkeypatch.setattr(
-        "retrieval.loaders.web.make_client",
+        "retrieval.ingest.loaders.web.make_client",
         lambda settings: httpx.Client(transport=httpx.MockTransport(answer)),
     )
     feed = str(ARTICLES / "feeds" / "ledger.rss")
@@ -311,7 +311,7 @@ def test_loading_one_space_does_not_hold_up_questions_about_another(
 def test_another_process_replacing_an_article_is_noticed(
     filled: Engine, settings: Settings, embedder: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("retrieval.search.RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr("retrieval.index.search.RECHECK_SECONDS", 0.0)
     question = "What closed the northern highways?"
     assert filled.search(question)
     count = filled.store.count("shared")
@@ -328,7 +328,7 @@ def test_another_process_replacing_an_article_is_noticed(
 def test_own_writes_update_the_loaded_index_without_loading_it_again(
     filled: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("retrieval.search.RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr("retrieval.index.search.RECHECK_SECONDS", 0.0)
     filled.searcher.index("shared")
 
     def no_reload(space: str) -> None:

@@ -1,0 +1,330 @@
+"""Answers written by an LLM through LangChain, with every citation checked.
+
+`NEWSBOT_LLM=openai` talks to OpenAI or any OpenAI-compatible server (vLLM, llama.cpp
+server, LM Studio) at `OPENAI_BASE_URL`; `NEWSBOT_LLM=ollama` to Ollama at
+`OLLAMA_BASE_URL`. Both need `pip install 'newsbot[llm]'` and `NEWSBOT_LLM_MODEL`.
+
+The prompts are files in `prompts/` (system, answer, passage, rewrite_followup, turn,
+dont_know). Passage text is fenced and defused, so an article cannot close its fence
+and speak as the user. The reply is then checked by `retrieval.answer.verify`: unknown `[n]`
+are removed, sentences their citation does not support are dropped and listed under
+`unsupported`. When the LLM fails, times out (`NEWSBOT_LLM_TIMEOUT`) or writes nothing
+its citations support, the extractive answer is given instead, marked
+`"answerer": "extractive-fallback"`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import SecretStr
+
+from retrieval.answer.base import Answerer
+from retrieval.answer.claims import strip_reasoning, without_markers
+from retrieval.answer.extractive import refusal
+from retrieval.answer.prompts import render_prompt
+from retrieval.answer.verify import CitationChecker
+from retrieval.config import Settings
+from retrieval.embed.embedder import Embedder
+from retrieval.errors import ConfigError, LLMError
+from retrieval.records import Answer, Passage, Turn
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
+
+HISTORY_TURNS = 3  # earlier exchanges shown to the LLM
+HISTORY_ANSWER_CHARS = 600
+MAX_QUERY_CHARS = 300  # a rewritten follow-up longer than this is not a search query
+LLM_EXTRA = "pip install 'newsbot[llm]'"
+
+_EXAMPLE_MODELS = {"openai": "gpt-4o-mini", "ollama": "llama3.1"}
+
+
+# --- the chat model -------------------------------------------------------------------
+
+
+def redact_url(url: str) -> str:
+    """The URL without any user:password@ part, fit for logs and messages."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, f"***@{netloc}", parts.path, parts.query, parts.fragment))
+
+
+def describe_llm(settings: Settings) -> str:
+    """`openai model gpt-4o-mini at https://…/v1`: what is configured, without secrets."""
+    if settings.llm == "none":
+        return "none (extractive answers, no model needed)"
+    if settings.llm == "openai":
+        where = redact_url(settings.openai_base_url) if settings.openai_base_url else "OpenAI"
+    else:
+        where = redact_url(settings.ollama_base_url)
+    return f"{settings.llm} model {settings.llm_model or '(none set)'} at {where}"
+
+
+def build_chat_model(settings: Settings) -> BaseChatModel:
+    """The LangChain chat model `NEWSBOT_LLM` names; ConfigError says what is missing."""
+    if settings.llm == "none":
+        raise ConfigError("NEWSBOT_LLM is 'none': no LLM is configured.")
+    if not settings.llm_model.strip():
+        raise ConfigError(
+            f"NEWSBOT_LLM={settings.llm} needs a model name: set NEWSBOT_LLM_MODEL "
+            f"(for example {_EXAMPLE_MODELS[settings.llm]})."
+        )
+    if settings.llm == "openai":
+        return _openai_model(settings)
+    return _ollama_model(settings)
+
+
+def _openai_model(settings: Settings) -> BaseChatModel:
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError:
+        raise ConfigError(
+            f"NEWSBOT_LLM=openai needs the LLM extra (langchain-openai): {LLM_EXTRA}"
+        ) from None
+    key = settings.openai_api_key
+    if key is None:
+        if not settings.openai_base_url:
+            raise ConfigError(
+                "NEWSBOT_LLM=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local "
+                "OpenAI-compatible server."
+            )
+        key = SecretStr("unused")  # local servers ignore it, the client insists on one
+    return ChatOpenAI(
+        model=settings.llm_model,
+        base_url=settings.openai_base_url,
+        api_key=key,
+        timeout=settings.llm_timeout,
+        max_retries=1,
+        temperature=0,
+        # OpenAI-compatible servers speak /chat/completions, not the Responses API.
+        use_responses_api=False if settings.openai_base_url else None,
+    )
+
+
+def _ollama_model(settings: Settings) -> BaseChatModel:
+    try:
+        from langchain_ollama import ChatOllama
+    except ImportError:
+        raise ConfigError(
+            f"NEWSBOT_LLM=ollama needs the LLM extra (langchain-ollama): {LLM_EXTRA}"
+        ) from None
+    return ChatOllama(
+        model=settings.llm_model,
+        base_url=settings.ollama_base_url,
+        temperature=0,
+        client_kwargs={"timeout": settings.llm_timeout},
+    )
+
+
+def invoke_with_timeout(
+    model: BaseChatModel, messages: Sequence[BaseMessage], timeout: float
+) -> str:
+    """The model's reply text, or LLMError when it fails or takes longer than `timeout` s.
+
+    The call runs in a daemon thread, so a hung server can't hold up an answer (or the
+    program's exit); the HTTP client's own timeout ends the request itself.
+    """
+    results: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
+
+    def call() -> None:
+        try:
+            results.put((True, model.invoke(list(messages))))
+        except Exception as exc:  # handed to the caller below
+            results.put((False, exc))
+
+    threading.Thread(target=call, name="newsbot-llm", daemon=True).start()
+    try:
+        ok, value = results.get(timeout=timeout)
+    except queue.Empty:
+        raise LLMError(f"The LLM did not answer within {timeout:g} s.") from None
+    if not ok:
+        assert isinstance(value, Exception)
+        raise LLMError(f"The LLM failed: {type(value).__name__}: {value}") from value
+    text = value.text if isinstance(value, AIMessage) else str(value)
+    return strip_reasoning(text)
+
+
+def check_llm(settings: Settings) -> str:
+    """Ask the configured LLM for one word; a description of it, or ConfigError/LLMError."""
+    model = build_chat_model(settings)
+    started = time.perf_counter()
+    try:
+        reply = invoke_with_timeout(
+            model, [HumanMessage(render_prompt("ping"))], settings.llm_timeout
+        )
+    except LLMError as exc:
+        raise LLMError(f"{describe_llm(settings)} is not answering: {exc}") from exc
+    elapsed = (time.perf_counter() - started) * 1000
+    if not reply.strip():
+        raise LLMError(f"{describe_llm(settings)} sent an empty reply.")
+    return f"{describe_llm(settings)} answered in {elapsed:.0f} ms"
+
+
+# --- prompts --------------------------------------------------------------------------
+
+
+def _defused(text: str) -> str:
+    """Passage text that cannot open or close a fence (or any other tag)."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
+def _attribute(text: str) -> str:
+    return " ".join(_defused(text).replace('"', "'").split())
+
+
+def render_passages(passages: Sequence[Passage]) -> str:
+    """The numbered, fenced passages for the answer prompt (numbered 1..N in order)."""
+    return "\n\n".join(
+        render_prompt(
+            "passage",
+            number=n,
+            outlet=_attribute(p.chunk.source),
+            date=p.chunk.published_at.isoformat() if p.chunk.published_at else "",
+            title=_attribute(p.chunk.title),
+            text=_defused(p.chunk.text.strip()),
+        )
+        for n, p in enumerate(passages, 1)
+    )
+
+
+def answer_messages(
+    question: str, passages: Sequence[Passage], *, as_of: date | None, history: Sequence[Turn]
+) -> list[BaseMessage]:
+    """System prompt, the last few exchanges, then the answer prompt with the passages."""
+    dont_know = render_prompt("dont_know")
+    messages: list[BaseMessage] = [SystemMessage(render_prompt("system"))]
+    for turn in history[-HISTORY_TURNS:]:
+        messages.append(HumanMessage(turn.question))
+        messages.append(AIMessage(without_markers(turn.answer)[:HISTORY_ANSWER_CHARS]))
+    prompt = render_prompt(
+        "answer",
+        question=question,
+        today=(as_of or date.today()).isoformat(),
+        passages=render_passages(passages),
+        dont_know=dont_know,
+    )
+    messages.append(HumanMessage(prompt))
+    return messages
+
+
+def rewrite_messages(question: str, history: Sequence[Turn]) -> list[BaseMessage]:
+    turns = "\n\n".join(
+        render_prompt(
+            "turn",
+            question=t.question,
+            answer=without_markers(t.answer)[:HISTORY_ANSWER_CHARS],
+        )
+        for t in history[-HISTORY_TURNS:]
+    )
+    return [HumanMessage(render_prompt("rewrite_followup", history=turns, question=question))]
+
+
+# --- the answerer ---------------------------------------------------------------------
+
+
+class LLMAnswerer:
+    """Writes answers with a chat model; checks them; falls back to `fallback`."""
+
+    name = "llm"
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        embedder: Embedder,
+        *,
+        fallback: Answerer,
+        timeout: float,
+    ) -> None:
+        self.model = model
+        self.fallback = fallback
+        self.timeout = timeout
+        self.checker = CitationChecker(embedder, dont_know=render_prompt("dont_know"))
+
+    def contextualize(self, question: str, history: Sequence[Turn]) -> str:
+        """The follow-up rewritten as a standalone query; a plain join if the LLM fails."""
+        if not history:
+            return question
+        try:
+            reply = invoke_with_timeout(
+                self.model, rewrite_messages(question, history), self.timeout
+            )
+        except LLMError as exc:
+            log.warning("%s Searching with the previous question joined on.", exc)
+            return f"{history[-1].question} {question}"
+        lines = [line.strip().strip("\"'“”") for line in reply.splitlines() if line.strip()]
+        query = lines[0] if lines else ""
+        if not query or len(query) > MAX_QUERY_CHARS:
+            log.warning("The LLM's rewritten question was unusable: %r", reply[:200])
+            return f"{history[-1].question} {question}"
+        log.info("follow-up %r searched as %r", question, query)
+        return query
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        *,
+        as_of: date | None,
+        history: Sequence[Turn] = (),
+    ) -> Answer:
+        if not passages:
+            return self._mark(refusal(question, as_of))
+        messages = answer_messages(question, passages, as_of=as_of, history=history)
+        try:
+            reply = invoke_with_timeout(self.model, messages, self.timeout)
+        except LLMError as exc:
+            log.warning("%s Answering extractively instead.", exc)
+            return self._fall_back(question, passages, as_of, history)
+
+        verified = self.checker.verify(reply, passages, as_of=as_of)
+        if verified.unknown_markers:
+            log.info(
+                "removed citations of passages that were not given: %s", verified.unknown_markers
+            )
+        if verified.dont_know:
+            answer = self._mark(refusal(question, as_of))
+        elif not verified.citations:
+            log.warning(
+                "No sentence of the LLM's answer is supported by its citations; "
+                "answering extractively instead."
+            )
+            answer = self._fall_back(question, passages, as_of, history)
+        else:
+            answer = Answer(
+                question=question,
+                text=verified.text,
+                refused=False,
+                citations=verified.citations,
+                answerer=self.name,
+            )
+        answer.unsupported = verified.unsupported
+        return answer
+
+    def _mark(self, answer: Answer) -> Answer:
+        answer.answerer = self.name
+        return answer
+
+    def _fall_back(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        as_of: date | None,
+        history: Sequence[Turn],
+    ) -> Answer:
+        answer = self.fallback.answer(question, passages, as_of=as_of, history=history)
+        answer.answerer = "extractive-fallback"
+        return answer

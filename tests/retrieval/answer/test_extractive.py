@@ -1,0 +1,221 @@
+"""What the default answerer quotes, and when it refuses, over fictional stories."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from retrieval.answer.extractive import proper_names, referent, resolve_pronouns
+from retrieval.config import Settings
+from retrieval.embed.embedder import Embedder
+from retrieval.engine import Engine
+from retrieval.records import Turn
+from tests import stories
+
+SAMPLES = Path(__file__).resolve().parents[3] / "bot" / "samples"
+
+
+# Refusal is calibrated on these (bench/refusal_threshold.py): what the articles answer,
+# with the words the quote must hold, and what they don't.
+ANSWERABLE = [
+    ("Who denied the plan to sell the container terminal?", "Velmora Port Authority denied"),
+    ("How much will the Brenholt tram line cost?", "410 million crowns"),
+    ("When will the first trams run?", "would run in 2029"),
+    ("Who leads the dockers' union?", "led by Ilse Marrow"),
+    ("How many homes lost power in the storm?", "22,000 homes lost power"),
+    ("Which highways were closed?", "A4 and A9 highways"),
+    ("Who argued buses would be cheaper?", "Mira Okonjo"),
+    ("Who brokered the deal?", "Helena Vos"),
+    ("who agreed to end the strike?", "dockworkers voted to accept"),
+    ("How much is the relief fund?", "2 million crown relief fund"),
+]
+UNANSWERABLE = [
+    "What is the capital of Peru?",
+    "Who won the basketball final?",
+    "How do I bake bread?",
+    "How many people died in the storm?",
+    "What is the price of bitcoin?",
+    "Who is the president of France?",
+    "When will the tram line open a second route?",
+    "Did Japan send troops to the port?",
+    "What is the weather tomorrow?",
+]
+
+
+@pytest.fixture(scope="module")
+def newsroom(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("newsroom"))  # type: ignore[call-arg]
+    engine = Engine(settings, embedder=embedder)
+    engine.ingest_articles(stories.ALL)
+    engine.ingest([str(SAMPLES)])
+    return engine
+
+
+@pytest.mark.parametrize(("question", "quoted"), ANSWERABLE)
+def test_answers_quote_the_sentence_that_answers(
+    newsroom: Engine, question: str, quoted: str
+) -> None:
+    answer = newsroom.ask(question)
+    assert not answer.refused, question
+    assert quoted in answer.citations[0].quote
+    assert f"“{answer.citations[0].quote}” [1]" in answer.text
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_questions_the_articles_do_not_answer_are_refused(newsroom: Engine, question: str) -> None:
+    answer = newsroom.ask(question)
+    assert answer.refused, (question, answer.text)
+    assert answer.citations == []
+
+
+def test_a_fact_repeated_by_two_outlets_is_cited_once(newsroom: Engine) -> None:
+    answer = newsroom.ask("Who denied the plan to sell the container terminal?")
+    quotes = [c.quote for c in answer.citations]
+    assert sum("denied reports" in q for q in quotes) == 1
+
+
+def test_newest_reports_come_first(newsroom: Engine) -> None:
+    answer = newsroom.ask("How big is the pay rise?")
+    days = [c.published_at for c in answer.citations]
+    assert len(days) >= 2
+    assert days == sorted(days, reverse=True)
+    assert answer.text.startswith(f"On {days[0].isoformat()}")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Did Japan send troops to Ukraine?", {"japan", "ukraine"}),
+        ("What did Kim Yo Jong say? Did Seoul reply?", {"kim", "yo", "jong", "seoul"}),
+        ("who denied the troop deployment?", set()),
+        ("What did the dockers' union ask for?", set()),
+    ],
+)
+def test_proper_names(question: str, names: set[str]) -> None:
+    assert proper_names(question) == names
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "quoted"),
+    [
+        ("How big is the pay rise?", "and who brokered it?", "Helena Vos"),
+        ("What did Brenholt council vote on?", "And how much will it cost?", "410 million"),
+        ("Which highways did Storm Ardent close?", "and how many homes lost power?", "22,000"),
+    ],
+)
+def test_follow_ups_are_understood_from_the_previous_question(
+    newsroom: Engine, first: str, follow_up: str, quoted: str
+) -> None:
+    previous = newsroom.ask(first)
+    answer = newsroom.ask(follow_up, history=[Turn(previous.question, previous.text)])
+    assert not answer.refused
+    assert quoted in answer.citations[0].quote
+    assert newsroom.ask(follow_up).search_query == follow_up  # alone, it stays as asked
+
+
+UNION = Turn(
+    "Who leads the dockers' union?",
+    "On 2026-03-12, Harbor Gazette reported: “The dockers' union, led by Ilse Marrow, "
+    "accepted a pay rise of 6 percent over two years.” [1]",
+)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "resolved"),
+    [
+        ("What did she say?", "What did Ilse Marrow say?"),
+        ("What is her job?", "What is Ilse Marrow's job?"),  # "her" before a noun: possessive
+        ("Did anyone thank her for it?", "Did anyone thank Ilse Marrow for it?"),
+        ("and their demands?", "and Ilse Marrow's demands?"),
+        ("Did they thank her?", "Did Ilse Marrow thank her?"),  # one referent, one kind
+        ("How big is the pay rise?", "How big is the pay rise?"),  # no pronoun
+    ],
+)
+def test_pronouns_of_a_follow_up_name_the_previous_answers_person(
+    follow_up: str, resolved: str
+) -> None:
+    assert resolve_pronouns(follow_up, UNION) == resolved
+
+
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [
+        (UNION, "Ilse Marrow"),
+        # After "who", the first name the question did not already hold; "The" is dropped.
+        (
+            Turn(
+                "Who denied the plan to sell the terminal?",
+                "On 2026-03-12, Coastal Ledger reported: “The Velmora Port Authority denied "
+                "reports, Mayor Ada Lind said.” [1]",
+            ),
+            "Velmora Port Authority",
+        ),
+        # Not a "who" question and two names: not clear, so no referent.
+        (
+            Turn(
+                "What was agreed?",
+                "Harbor Gazette reported: “Ines Okafor and Tomas Reyes signed the deal.” [1]",
+            ),
+            None,
+        ),
+        # A refusal quotes nothing.
+        (Turn("Who won?", "I couldn't find an answer to that in the articles I have."), None),
+    ],
+)
+def test_the_referent_is_the_name_the_previous_answer_gave(
+    turn: Turn, expected: str | None
+) -> None:
+    assert referent(turn) == expected
+
+
+def test_a_pronoun_follow_up_quotes_what_that_person_said(newsroom: Engine) -> None:
+    previous = newsroom.ask("Who leads the dockers' union?")
+    assert "Ilse Marrow" in previous.citations[0].quote
+    answer = newsroom.ask("What did she say?", history=[Turn(previous.question, previous.text)])
+    assert answer.search_query == "What did Ilse Marrow say?"
+    assert not answer.refused
+    assert all("Ilse Marrow" in c.quote for c in answer.citations)
+    assert all("led by Ilse Marrow" not in c.quote for c in answer.citations)
+
+
+def test_a_short_question_that_stands_alone_is_not_read_as_a_follow_up(
+    newsroom: Engine,
+) -> None:
+    previous = newsroom.ask("who agreed to end the strike?")
+    answer = newsroom.ask(
+        "Who brokered the deal?", history=[Turn(previous.question, previous.text)]
+    )
+    assert answer.search_query == "Who brokered the deal?"
+    assert answer.citations and all("Helena Vos" in c.quote for c in answer.citations)
+
+
+def test_quotes_from_one_article_share_its_number(engine: Engine) -> None:
+    from tests.conftest import make_article
+
+    engine.ingest_articles(
+        [
+            make_article(
+                "Ferry strike ends in Port Alder",
+                "Ferry crews in Port Alder ended their nine-day strike on Tuesday. "
+                "The harbour master said the first ferry left at dawn.\n\n"
+                "The Port Alder ferry strike ended when crews accepted a 4 percent raise.",
+                source="Harbor Gazette",
+            ),
+            make_article(
+                "Port Alder ferries run again",
+                "Ferries in Port Alder ran again on Wednesday, a day after crews ended their "
+                "strike.",
+                source="Coastal Ledger",
+                published_at=date(2026, 3, 13),
+            ),
+        ]
+    )
+    answer = engine.ask("How did the Port Alder ferry strike end?")
+    numbers = {c.article_id: c.n for c in answer.citations}
+    assert len(answer.citations) > len(numbers)  # two quotes from one article
+    assert sorted(numbers.values()) == list(range(1, len(numbers) + 1))
+    for citation in answer.citations:
+        assert f"“{citation.quote}” [{citation.n}]" in answer.text
+    assert [n for n, _ in ((c.n, q) for c, q in answer.sources())] == sorted(numbers.values())
