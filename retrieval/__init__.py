@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         LLMError,
         NewsbotError,
         SourceError,
+        StoreUnavailable,
     )
     from retrieval.eval.report import EvalReport
     from retrieval.eval.run import run_eval
@@ -55,6 +56,7 @@ _HOMES = {
         "LLMError",
         "NewsbotError",
         "SourceError",
+        "StoreUnavailable",
     ),
     "retrieval.records": (
         "SHARED_SPACE",
@@ -96,6 +98,7 @@ __all__ = [
     "SHARED_SPACE",
     "Settings",
     "SourceError",
+    "StoreUnavailable",
     "Turn",
     "check_llm",
     "group_by_source",

@@ -36,3 +36,10 @@ class LLMError(NewsbotError):
 
 class EvalDataError(NewsbotError):
     """An evaluation corpus or qrels file is missing, malformed or inconsistent."""
+
+
+class StoreUnavailable(NewsbotError):
+    """The article store (a chromadb server, or the local one) cannot be reached right now.
+
+    Never "no such collection": a store that is down must not look like an empty one.
+    """
