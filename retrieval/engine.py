@@ -5,6 +5,7 @@
     engine.ask("who denied it?", as_of=date(...))     -> Answer (with citations)
     engine.sources()                                  -> list[ArticleSummary]
     engine.forget(article_id)                         -> ArticleSummary
+    engine.as_retriever(as_of=..., k=4)               -> a LangChain retriever
 
 Knowledge is kept in *spaces*: `SHARED_SPACE` (what the command line ingests, seen by
 everyone) and one per Discord server (`space_for_guild(id)`). Questions search a list
@@ -27,6 +28,7 @@ from retrieval.answer.factory import build_answerer
 from retrieval.config import Settings
 from retrieval.embed.embedder import Embedder, get_embedder
 from retrieval.errors import ArticleNotFound, InvalidQuestion, SourceError
+from retrieval.index.retriever import NewsRetriever
 from retrieval.index.search import Searcher
 from retrieval.index.store import Store, StoredArticle
 from retrieval.ingest.chunking import chunk_article
@@ -214,6 +216,16 @@ class Engine:
         return self.searcher.search(
             query, spaces=spaces, as_of=as_of or date.today(), k=k or self.settings.top_k
         )
+
+    def as_retriever(
+        self,
+        *,
+        spaces: Sequence[str] = (SHARED_SPACE,),
+        as_of: date | None = None,
+        k: int | None = None,
+    ) -> NewsRetriever:
+        """This engine's search as a LangChain `BaseRetriever` (retrieval/index/retriever.py)."""
+        return NewsRetriever(search=self.search, spaces=tuple(spaces), as_of=as_of, k=k)
 
     def ask(
         self,
