@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from retrieval.answer.llm import check_llm
-    from retrieval.config import EMBEDDING_BACKENDS, Settings, load_settings
+    from retrieval.config import (
+        EMBEDDING_BACKENDS,
+        HISTORY_TURNS,
+        MAX_QUESTION_CHARS,
+        Settings,
+        load_settings,
+    )
     from retrieval.doctor import Check, run_checks
     from retrieval.engine import Engine, space_for_guild
     from retrieval.errors import (
@@ -41,12 +47,19 @@ if TYPE_CHECKING:
         Citation,
         IngestReport,
         Passage,
+        Progress,
         Turn,
         group_by_source,
     )
 
 _HOMES = {
-    "retrieval.config": ("EMBEDDING_BACKENDS", "Settings", "load_settings"),
+    "retrieval.config": (
+        "EMBEDDING_BACKENDS",
+        "HISTORY_TURNS",
+        "MAX_QUESTION_CHARS",
+        "Settings",
+        "load_settings",
+    ),
     "retrieval.engine": ("Engine", "space_for_guild"),
     "retrieval.errors": (
         "ArticleNotFound",
@@ -67,6 +80,7 @@ _HOMES = {
         "Citation",
         "IngestReport",
         "Passage",
+        "Progress",
         "Turn",
         "group_by_source",
     ),
@@ -90,11 +104,14 @@ __all__ = [
     "Engine",
     "EvalDataError",
     "EvalReport",
+    "HISTORY_TURNS",
     "IngestReport",
     "InvalidQuestion",
     "LLMError",
+    "MAX_QUESTION_CHARS",
     "NewsbotError",
     "Passage",
+    "Progress",
     "SHARED_SPACE",
     "Settings",
     "SourceError",

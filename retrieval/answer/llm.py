@@ -32,7 +32,7 @@ from retrieval.answer.claims import strip_reasoning, without_markers
 from retrieval.answer.extractive import refusal
 from retrieval.answer.prompts import render_prompt
 from retrieval.answer.verify import CitationChecker
-from retrieval.config import Settings
+from retrieval.config import HISTORY_TURNS, Settings
 from retrieval.embed.embedder import Embedder
 from retrieval.errors import ConfigError, LLMError
 from retrieval.records import Answer, Passage, Turn
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HISTORY_TURNS = 3  # earlier exchanges shown to the LLM
 HISTORY_ANSWER_CHARS = 600
 MAX_QUERY_CHARS = 300  # a rewritten follow-up longer than this is not a search query
 LLM_EXTRA = "pip install 'newsbot[llm]'"
