@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from retrieval.answer.llm import check_llm
+    from retrieval.answer.prompts import refusal_text
     from retrieval.config import (
         EMBEDDING_BACKENDS,
         HISTORY_TURNS,
@@ -86,6 +87,7 @@ _HOMES = {
     ),
     "retrieval.doctor": ("Check", "run_checks"),
     "retrieval.answer.llm": ("check_llm",),
+    "retrieval.answer.prompts": ("refusal_text",),
     "retrieval.eval.report": ("EvalReport",),
     "retrieval.eval.run": ("run_eval",),
 }
@@ -120,6 +122,7 @@ __all__ = [
     "check_llm",
     "group_by_source",
     "load_settings",
+    "refusal_text",
     "run_checks",
     "run_eval",
     "space_for_guild",
