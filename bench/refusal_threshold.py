@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/refusal_threshold.py [--backend auto|torch|onnx|onnx-int8]
 
-Asks the answerable and unanswerable questions of tests/retrieval/test_extractive.py over
+Asks the answerable and unanswerable questions of tests/retrieval/answer/test_extractive.py over
 the same fictional stories and prints the relevance of each question's best sentence.
-`min_score` in retrieval/extractive.py must sit in the gap between the two groups for
+`min_score` in retrieval/answer/extractive.py must sit in the gap between the two groups for
 every backend of the bundled model.
 """
 

@@ -4,7 +4,7 @@
 
 Prints each claim's cosine and word overlap with the passage it cites, the names and
 numbers the passage lacks, and how many claims each pair of thresholds gets wrong.
-`MIN_COSINE` and `MIN_OVERLAP` in retrieval/verify.py were chosen from this table.
+`MIN_COSINE` and `MIN_OVERLAP` in retrieval/answer/verify.py were chosen from this table.
 """
 
 from __future__ import annotations

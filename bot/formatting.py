@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import discord
 from discord.utils import escape_markdown
 
-from retrieval import Answer, ArticleSummary, Citation, IngestReport, group_by_source
+from retrieval import Answer, ArticleSummary, Citation, IngestReport, group_by_source, refusal_text
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -37,10 +37,6 @@ LINK_URL_LIMIT = 512  # longer URLs are shown without a link rather than overflo
 SOURCES_PER_PAGE = 10
 
 ACCENT = discord.Colour(0x3B82F6)
-DEFAULT_REFUSAL = (
-    "I couldn't find an answer to that in the articles I have. "
-    "Try rephrasing, or ask a moderator to add articles that cover it."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +244,7 @@ def format_answer(answer: Answer) -> list[Reply]:
     A refusal is just its short sentence, never an empty embed.
     """
     if answer.refused or not answer.citations:
-        text = answer.text.strip() or DEFAULT_REFUSAL
+        text = answer.text.strip() or refusal_text(answer.as_of)
         return text_replies(text)
     replies = text_replies(answer.text)
     batches = _batch_embeds(sources_embeds(answer.citations, as_of=answer.as_of))

@@ -7,9 +7,8 @@ import socket
 from datetime import date
 from urllib.parse import urlsplit
 
-from retrieval import InvalidQuestion, SourceError
+from retrieval import MAX_QUESTION_CHARS, InvalidQuestion, SourceError
 
-MAX_QUESTION_CHARS = 1000
 MAX_URL_CHARS = 2048
 
 

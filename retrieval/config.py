@@ -17,6 +17,11 @@ EmbeddingBackend = Literal["auto", "torch", "onnx", "onnx-int8"]
 EMBEDDING_BACKENDS: tuple[str, ...] = get_args(EmbeddingBackend)
 
 
+# The engine's limits, which the fronts show and enforce before asking.
+MAX_QUESTION_CHARS = 1000  # a longer question is refused
+HISTORY_TURNS = 3  # earlier exchanges of a conversation a follow-up question sees
+
+
 def is_bundled(model: str) -> bool:
     return model in (BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}")
 

@@ -5,6 +5,7 @@
     engine.ask("who denied it?", as_of=date(...))     -> Answer (with citations)
     engine.sources()                                  -> list[ArticleSummary]
     engine.forget(article_id)                         -> ArticleSummary
+    engine.as_retriever(as_of=..., k=4)               -> a LangChain retriever
 
 Knowledge is kept in *spaces*: `SHARED_SPACE` (what the command line ingests, seen by
 everyone) and one per Discord server (`space_for_guild(id)`). Questions search a list
@@ -20,13 +21,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
-from tqdm import tqdm
-
 from retrieval.answer.base import Answerer
 from retrieval.answer.factory import build_answerer
-from retrieval.config import Settings
+from retrieval.config import HISTORY_TURNS, MAX_QUESTION_CHARS, Settings
 from retrieval.embed.embedder import Embedder, get_embedder
 from retrieval.errors import ArticleNotFound, InvalidQuestion, SourceError
+from retrieval.index.retriever import NewsRetriever
 from retrieval.index.search import Searcher
 from retrieval.index.store import Store, StoredArticle
 from retrieval.ingest.chunking import chunk_article
@@ -39,12 +39,12 @@ from retrieval.records import (
     Chunk,
     IngestReport,
     Passage,
+    Progress,
     Turn,
 )
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 1000
 INGEST_BATCH_CHUNKS = 512  # embed and store this many chunks at a time
 
 
@@ -66,6 +66,9 @@ class _Stopwatch:
 
 
 class Engine:
+    max_question_chars = MAX_QUESTION_CHARS  # longer questions raise InvalidQuestion
+    history_turns = HISTORY_TURNS  # `ask` reads only the last few turns of `history`
+
     def __init__(
         self,
         settings: Settings,
@@ -91,9 +94,15 @@ class Engine:
     # -- ingest ---------------------------------------------------------------------------
 
     def ingest(
-        self, sources: Sequence[str], *, space: str = SHARED_SPACE, progress: bool = False
+        self,
+        sources: Sequence[str],
+        *,
+        space: str = SHARED_SPACE,
+        progress: Progress | None = None,
     ) -> IngestReport:
-        """Read files, folders, article URLs and feeds; store what is new or changed."""
+        """Read files, folders, article URLs and feeds; store what is new or changed.
+
+        `progress("ingest", articles_read, None)` is called after each article read."""
         report = IngestReport()
 
         def articles(stored: dict[str, StoredArticle]) -> Iterator[Article]:
@@ -112,7 +121,11 @@ class Engine:
         return self._ingest(articles, space, progress, report)
 
     def ingest_articles(
-        self, articles: Iterable[Article], *, space: str = SHARED_SPACE, progress: bool = False
+        self,
+        articles: Iterable[Article],
+        *,
+        space: str = SHARED_SPACE,
+        progress: Progress | None = None,
     ) -> IngestReport:
         return self._ingest(lambda _: iter(articles), space, progress, IngestReport())
 
@@ -120,7 +133,7 @@ class Engine:
         self,
         read: Callable[[dict[str, StoredArticle]], Iterator[Article]],
         space: str,
-        progress: bool,
+        progress: Progress | None,
         report: IngestReport,
     ) -> IngestReport:
         """Read the articles (knowing what is stored) and store them, one ingest at a time."""
@@ -134,7 +147,7 @@ class Engine:
         articles: Iterator[Article],
         stored: dict[str, StoredArticle],
         space: str,
-        progress: bool,
+        progress: Progress | None,
         report: IngestReport,
     ) -> None:
         """Skip what is stored already, then chunk, embed and store the rest in batches."""
@@ -142,33 +155,32 @@ class Engine:
         clock = _Stopwatch()
         owner_of_content = {a.content_hash: a.id for a in stored.values()}
         pending: list[tuple[Article, list[Chunk]]] = []
-        bar = tqdm(desc="Ingesting", unit=" articles", disable=not progress, leave=False)
-        try:
-            while True:
-                with clock("parse"):
-                    article = next(articles, None)
-                if article is None:
-                    break
-                bar.update()
-                if article.summary_only and article.id in stored:  # never replace a full text
-                    report.skipped += 1
-                    continue
-                if article.content_hash in owner_of_content:  # unchanged, or a copy
-                    report.skipped += 1
-                    continue
-                with clock("chunk"):
-                    chunks = chunk_article(article, max_words=self.settings.chunk_words)
-                if not chunks:
-                    report.errors.append(f"{article.origin or article.id}: no text to store")
-                    continue
-                owner_of_content[article.content_hash] = article.id
-                pending.append((article, chunks))
-                if sum(len(c) for _, c in pending) >= INGEST_BATCH_CHUNKS:
-                    self._store_batch(pending, stored, space, report, clock)
-                    pending = []
-            self._store_batch(pending, stored, space, report, clock)
-        finally:
-            bar.close()
+        read = 0
+        while True:
+            with clock("parse"):
+                article = next(articles, None)
+            if article is None:
+                break
+            read += 1
+            if progress is not None:
+                progress("ingest", read, None)
+            if article.summary_only and article.id in stored:  # never replace a full text
+                report.skipped += 1
+                continue
+            if article.content_hash in owner_of_content:  # unchanged, or a copy
+                report.skipped += 1
+                continue
+            with clock("chunk"):
+                chunks = chunk_article(article, max_words=self.settings.chunk_words)
+            if not chunks:
+                report.errors.append(f"{article.origin or article.id}: no text to store")
+                continue
+            owner_of_content[article.content_hash] = article.id
+            pending.append((article, chunks))
+            if sum(len(c) for _, c in pending) >= INGEST_BATCH_CHUNKS:
+                self._store_batch(pending, stored, space, report, clock)
+                pending = []
+        self._store_batch(pending, stored, space, report, clock)
         report.seconds = time.perf_counter() - started
         report.stage_seconds = clock.seconds
 
@@ -215,6 +227,16 @@ class Engine:
             query, spaces=spaces, as_of=as_of or date.today(), k=k or self.settings.top_k
         )
 
+    def as_retriever(
+        self,
+        *,
+        spaces: Sequence[str] = (SHARED_SPACE,),
+        as_of: date | None = None,
+        k: int | None = None,
+    ) -> NewsRetriever:
+        """This engine's search as a LangChain `BaseRetriever` (retrieval/index/retriever.py)."""
+        return NewsRetriever(search=self.search, spaces=tuple(spaces), as_of=as_of, k=k)
+
     def ask(
         self,
         question: str,
@@ -227,11 +249,12 @@ class Engine:
         question = " ".join(question.split())
         if not question:
             raise InvalidQuestion("The question is empty: ask something about the news.")
-        if len(question) > MAX_QUESTION_CHARS:
+        if len(question) > self.max_question_chars:
             raise InvalidQuestion(
                 f"The question is {len(question)} characters long; "
-                f"please keep it under {MAX_QUESTION_CHARS}."
+                f"please keep it under {self.max_question_chars}."
             )
+        history = tuple(history)[-self.history_turns :]
         started = time.perf_counter()
         query = self.answerer.contextualize(question, history)
         passages = self.search(query, spaces=spaces, as_of=as_of)

@@ -11,10 +11,17 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 SHARED_SPACE = "shared"
 """The knowledge base every server and DM sees (articles ingested from the command line)."""
+
+
+class Progress(Protocol):
+    """Told how far a long task has come: its stage ("ingest", "ask"), the items done so
+    far and, when known, how many there are. The fronts draw it (a bar, a log line)."""
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None: ...
 
 
 def short_hash(*parts: str, length: int = 16) -> str:

@@ -16,7 +16,7 @@ from datetime import date
 
 import numpy as np
 
-from retrieval.answer.prompts import render_prompt
+from retrieval.answer.prompts import refusal_text
 from retrieval.embed.embedder import Embedder
 from retrieval.records import Answer, Chunk, Citation, Passage, Turn
 from retrieval.text.words import tokenize
@@ -293,5 +293,4 @@ def _attributed(citation: Citation) -> str:
 
 
 def refusal(question: str, as_of: date | None) -> Answer:
-    scope = f" published up to {as_of.isoformat()}" if as_of and as_of < date.today() else ""
-    return Answer(question=question, text=render_prompt("refusal", scope=scope), refused=True)
+    return Answer(question=question, text=refusal_text(as_of), refused=True)

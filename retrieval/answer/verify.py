@@ -46,7 +46,7 @@ from retrieval.text.sentences import split_sentences as passage_sentence_spans
 
 log = logging.getLogger(__name__)
 
-# Measured with all-MiniLM-L6-v2 on the claims in tests/retrieval/test_verify.py
+# Measured with all-MiniLM-L6-v2 on the claims in tests/retrieval/answer/test_verify.py
 # (`python bench/verify_thresholds.py` prints them): the 24 true paraphrases have cosine
 # >= 0.55 and overlap >= 0.60; the 22 false claims have cosine <= 0.52, overlap <= 0.50,
 # or a name, number or date their passage lacks. Beyond reach of similarity: paraphrases
