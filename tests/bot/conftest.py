@@ -89,7 +89,7 @@ class FakeKnowledge:
         return [a for a in self.articles if a.space in spaces]
 
     def ingest(self, sources: Sequence[str], *, space: str = SHARED_SPACE,
-               progress: bool = False) -> IngestReport:
+               progress: bool = False, untrusted: bool = False) -> IngestReport:
         return self.report
 
     def forget(self, article_id: str, *, space: str = SHARED_SPACE) -> ArticleSummary:

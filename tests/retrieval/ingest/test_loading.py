@@ -556,7 +556,7 @@ def test_the_default_client_says_who_it_is(settings: Settings) -> None:
     with make_client(settings) as client:
         assert client.headers["user-agent"] == USER_AGENT and USER_AGENT.startswith("newsbot/0.1")
         assert client.timeout.read == settings.fetch_timeout
-        assert client.follow_redirects
+        assert not client.follow_redirects  # fetch() follows them itself, checking each hop
 
 
 # -- dates --------------------------------------------------------------------------------
