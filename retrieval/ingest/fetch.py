@@ -92,7 +92,8 @@ class FetchPolicy:
         if _normal_host(host) in allowed or str(ip) in allowed:
             return None
         shown = host if host == str(ip) else f"{host} ({ip})"
-        return f"refused: {shown} is a {kind} address (see NEWSBOT_ALLOWED_PRIVATE_HOSTS)"
+        article = "an" if kind[0] in "aeiou" else "a"
+        return f"refused: {shown} is {article} {kind} address (see NEWSBOT_ALLOWED_PRIVATE_HOSTS)"
 
 
 def _private_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
