@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import socket
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -66,18 +65,3 @@ def clean_ingest_url(text: str) -> str:
     if not address.is_global:
         raise SourceError(url, "that address is on a private or local network.")
     return url
-
-
-def check_public_host(url: str) -> None:
-    """Resolve the URL's host and refuse it when any address is private (slow: DNS).
-
-    Run it in a worker thread, before the engine fetches the page.
-    """
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        raise SourceError(url, f"the host name {host!r} could not be found.") from None
-    for *_, sockaddr in infos:
-        if not ipaddress.ip_address(sockaddr[0]).is_global:
-            raise SourceError(url, "that address is on a private or local network.")

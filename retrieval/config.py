@@ -59,7 +59,9 @@ class Settings(BaseSettings):
     # Retrieval and answering knobs (defaults tuned on the RealTimeQA dev split).
     top_k: int = Field(default=10, ge=1, le=100)
     chunk_words: int = Field(default=200, ge=20)
-    fetch_timeout: float = Field(default=20.0, gt=0)
+    fetch_timeout: float = Field(default=20.0, gt=0)  # seconds without a byte
+    fetch_deadline: float = Field(default=20.0, gt=0)  # seconds for a whole download
+    allowed_private_hosts: str = ""  # names or addresses /ingest may reach, comma-separated
     max_source_bytes: int = Field(default=20_000_000, ge=1)
 
     @field_validator(

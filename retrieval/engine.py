@@ -30,6 +30,7 @@ from retrieval.index.retriever import NewsRetriever
 from retrieval.index.search import Searcher
 from retrieval.index.store import Store, StoredArticle
 from retrieval.ingest.chunking import chunk_article
+from retrieval.ingest.fetch import FetchPolicy
 from retrieval.ingest.loading import iter_articles
 from retrieval.records import (
     SHARED_SPACE,
@@ -65,6 +66,27 @@ class _Stopwatch:
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
+class _StoredView:
+    """What an ingest knows is stored in its space, and as of which write."""
+
+    def __init__(self, stored: dict[str, StoredArticle], generation: int) -> None:
+        self.stored = stored
+        self.generation = generation
+        self.owner_of_content = {a.content_hash: a.id for a in stored.values()}
+
+    def reload(self, stored: dict[str, StoredArticle]) -> None:
+        """Another write happened: what it stored counts now (this ingest's own included)."""
+        self.stored.clear()
+        self.stored.update(stored)
+        self.owner_of_content = {a.content_hash: a.id for a in stored.values()}
+
+    def known(self, article: Article) -> bool:
+        """Unchanged, a copy of a stored article, or a summary that must not replace one."""
+        if article.summary_only and article.id in self.stored:
+            return True
+        return article.content_hash in self.owner_of_content
+
+
 class Engine:
     max_question_chars = MAX_QUESTION_CHARS  # longer questions raise InvalidQuestion
     history_turns = HISTORY_TURNS  # `ask` reads only the last few turns of `history`
@@ -82,7 +104,8 @@ class Engine:
         self.store = store or Store(settings)
         self.searcher = Searcher(self.store, self.embedder)
         self.answerer = answerer or build_answerer(settings, self.embedder)
-        self._writing = threading.Lock()  # one ingest or forget at a time (Discord runs threads)
+        self._writing = threading.Lock()  # one store write at a time (Discord runs threads)
+        self._generations: dict[str, int] = {}  # writes per space, to spot stale snapshots
 
     def warm_up(self, spaces: Sequence[str] = (SHARED_SPACE,)) -> None:
         """Load the embedding model and the spaces' search indexes now, rather than on the
@@ -99,11 +122,17 @@ class Engine:
         *,
         space: str = SHARED_SPACE,
         progress: Progress | None = None,
+        untrusted: bool = False,
     ) -> IngestReport:
         """Read files, folders, article URLs and feeds; store what is new or changed.
 
-        `progress("ingest", articles_read, None)` is called after each article read."""
+        `progress("ingest", articles_read, None)` is called after each article read.
+        `untrusted` (a Discord /ingest) keeps every fetch, redirect and feed entry page off
+        private networks (except NEWSBOT_ALLOWED_PRIVATE_HOSTS); the command line's may
+        reach any host. Downloading and parsing happen outside the write lock.
+        """
         report = IngestReport()
+        policy = FetchPolicy.from_settings(self.settings, untrusted=untrusted)
 
         def articles(stored: dict[str, StoredArticle]) -> Iterator[Article]:
             def is_stored(url: str) -> bool:
@@ -111,7 +140,9 @@ class Engine:
                 found = stored.get(Article.id_for_url(url))
                 return found is not None and not found.summary_only
 
-            for item in iter_articles(sources, self.settings, is_stored=is_stored):
+            for item in iter_articles(
+                sources, self.settings, is_stored=is_stored, policy=policy
+            ):
                 if isinstance(item, SourceError):
                     log.warning("skipped %s", item)
                     report.errors.append(str(item))
@@ -136,38 +167,26 @@ class Engine:
         progress: Progress | None,
         report: IngestReport,
     ) -> IngestReport:
-        """Read the articles (knowing what is stored) and store them, one ingest at a time."""
-        with self._writing:
-            stored = self.store.stored_articles(space)
-            self._ingest_locked(read(stored), stored, space, progress, report)
-        return report
+        """Read, chunk and embed the articles outside the write lock; store them under it.
 
-    def _ingest_locked(
-        self,
-        articles: Iterator[Article],
-        stored: dict[str, StoredArticle],
-        space: str,
-        progress: Progress | None,
-        report: IngestReport,
-    ) -> None:
-        """Skip what is stored already, then chunk, embed and store the rest in batches."""
+        What is stored is read once, up front; when another ingest or forget wrote to the
+        space meanwhile, it is read again under the lock before a batch is stored.
+        """
         started = time.perf_counter()
         clock = _Stopwatch()
-        owner_of_content = {a.content_hash: a.id for a in stored.values()}
+        view = _StoredView(self.store.stored_articles(space), self._generation(space))
         pending: list[tuple[Article, list[Chunk]]] = []
-        read = 0
+        articles = read(view.stored)
+        count = 0
         while True:
             with clock("parse"):
                 article = next(articles, None)
             if article is None:
                 break
-            read += 1
+            count += 1
             if progress is not None:
-                progress("ingest", read, None)
-            if article.summary_only and article.id in stored:  # never replace a full text
-                report.skipped += 1
-                continue
-            if article.content_hash in owner_of_content:  # unchanged, or a copy
+                progress("ingest", count, None)
+            if view.known(article):
                 report.skipped += 1
                 continue
             with clock("chunk"):
@@ -175,34 +194,55 @@ class Engine:
             if not chunks:
                 report.errors.append(f"{article.origin or article.id}: no text to store")
                 continue
-            owner_of_content[article.content_hash] = article.id
+            view.owner_of_content[article.content_hash] = article.id
             pending.append((article, chunks))
             if sum(len(c) for _, c in pending) >= INGEST_BATCH_CHUNKS:
-                self._store_batch(pending, stored, space, report, clock)
+                self._store_batch(pending, view, space, report, clock)
                 pending = []
-        self._store_batch(pending, stored, space, report, clock)
+        self._store_batch(pending, view, space, report, clock)
         report.seconds = time.perf_counter() - started
         report.stage_seconds = clock.seconds
+        return report
+
+    def _generation(self, space: str) -> int:
+        return self._generations.get(space, 0)
+
+    def _wrote(self, space: str) -> int:
+        """Count a write to `space` (under the write lock); returns the new generation."""
+        self._generations[space] = self._generation(space) + 1
+        return self._generations[space]
 
     def _store_batch(
         self,
         batch: list[tuple[Article, list[Chunk]]],
-        stored: dict[str, StoredArticle],
+        view: _StoredView,
         space: str,
         report: IngestReport,
         clock: _Stopwatch,
     ) -> None:
-        """Embed and add a batch; only then drop the replaced versions (nothing is lost)."""
+        """Embed a batch, then add it; only then drop the replaced versions (nothing is lost)."""
         if not batch:
             return
         chunks = [chunk for _, article_chunks in batch for chunk in article_chunks]
         with clock("embed"):
             vectors = self.embedder.encode([c.embed_text for c in chunks])
-        with clock("store"):
+        with self._writing, clock("store"):
+            if view.generation != self._generation(space):  # another write came between
+                view.reload(self.store.stored_articles(space))
+                keep = [not view.known(article) for article, _ in batch]
+                report.skipped += keep.count(False)
+                batch = [item for item, kept in zip(batch, keep, strict=True) if kept]
+                for article, _ in batch:
+                    view.owner_of_content[article.content_hash] = article.id
+                kept_ids = {c.id for _, cs in batch for c in cs}
+                rows = [i for i, c in enumerate(chunks) if c.id in kept_ids]
+                chunks, vectors = [chunks[i] for i in rows], vectors[rows]
+                if not batch:
+                    return
             self.store.add_chunks(space, chunks, vectors)
             self.searcher.added(space, chunks, vectors)
             for article, _ in batch:
-                if article.id in stored:
+                if article.id in view.stored:
                     old = self.store.delete_article(
                         space, article.id, keep_hash=article.content_hash
                     )
@@ -211,6 +251,7 @@ class Engine:
                 else:
                     report.added += 1
                 report.article_ids.append(article.id)
+            view.generation = self._wrote(space)
         report.chunks += len(chunks)
 
     # -- ask ------------------------------------------------------------------------------
@@ -286,4 +327,5 @@ class Engine:
             if not found:
                 raise ArticleNotFound(article_id)
             self.searcher.removed(space, self.store.delete_article(space, article_id))
+            self._wrote(space)
             return found[0]

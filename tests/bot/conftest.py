@@ -90,7 +90,7 @@ class FakeKnowledge:
         return [a for a in self.articles if a.space in spaces]
 
     def ingest(self, sources: Sequence[str], *, space: str = SHARED_SPACE,
-               progress: Progress | None = None) -> IngestReport:
+               progress: Progress | None = None, untrusted: bool = False) -> IngestReport:
         return self.report
 
     def forget(self, article_id: str, *, space: str = SHARED_SPACE) -> ArticleSummary:

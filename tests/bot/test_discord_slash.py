@@ -232,7 +232,7 @@ async def test_ingest_adds_to_this_servers_articles(slashbot: NewsBot, fake_engi
 
     interaction.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
     fake_engine.ingest.assert_called_once_with(
-        ["http://93.184.216.34/feed.xml"], space=f"guild-{GUILD}"
+        ["http://93.184.216.34/feed.xml"], space=f"guild-{GUILD}", untrusted=True
     )
     assert followup_texts(interaction) == [
         "Done: added 1 article from <http://93.184.216.34/feed.xml> (4 passages)."

@@ -257,7 +257,7 @@ def test_a_feed_read_again_fetches_only_pages_it_lacks_and_keeps_full_texts(
 
     monkeypatch.setattr(
         "retrieval.ingest.loaders.web.make_client",
-        lambda settings: httpx.Client(transport=httpx.MockTransport(answer)),
+        lambda settings, policy=None: httpx.Client(transport=httpx.MockTransport(answer)),
     )
     feed = str(ARTICLES / "feeds" / "ledger.rss")
     first = engine.ingest([feed])
