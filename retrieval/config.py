@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     chunk_words: int = Field(default=200, ge=20)
     fetch_timeout: float = Field(default=20.0, gt=0)
     max_source_bytes: int = Field(default=20_000_000, ge=1)
+    # The spaces' search indexes together stay under this (least recently used closed).
+    index_memory_mb: float = Field(default=2048, gt=0)
 
     @field_validator(
         "discord_token",
@@ -73,6 +75,11 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def index_dir(self) -> Path:
+        """Snapshots of the spaces' search indexes (rebuilt from the store when stale)."""
+        return self.data_dir / "index"
 
     @property
     def cache_dir(self) -> Path:

@@ -77,7 +77,12 @@ class Engine:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or Store(settings)
-        self.searcher = Searcher(self.store, self.embedder)
+        self.searcher = Searcher(
+            self.store,
+            self.embedder,
+            snapshots=settings.index_dir,
+            memory_mb=settings.index_memory_mb,
+        )
         self.answerer = answerer or build_answerer(settings, self.embedder)
         self._writing = threading.Lock()  # one ingest or forget at a time (Discord runs threads)
 
