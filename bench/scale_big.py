@@ -34,7 +34,7 @@ from retrieval.embed.embedder import get_embedder
 from retrieval.eval.metrics import hits_at_k, p50, p95
 from retrieval.index.store import Store
 from retrieval.ingest.chunking import chunk_article
-from retrieval.records import SHARED_SPACE, Article, Chunk
+from retrieval.records import SHARED_SPACE, Article
 
 BATCH = 5000
 
@@ -46,13 +46,21 @@ def to_article(item: object) -> Article:
     )  # fmt: skip
 
 
-def settings_for(data_dir: Path, port: int | None) -> Settings:
+def settings_for(data_dir: Path, port: int | None, memory_mb: float = 2048) -> Settings:
     extra = {"chroma_host": "127.0.0.1", "chroma_port": port} if port else {}
+    extra["index_memory_mb"] = memory_mb
     return Settings(_env_file=None, data_dir=data_dir, **extra)  # type: ignore[call-arg, arg-type]
 
 
-def fill(settings: Settings, chunks: int, pool_size: int, needles: int) -> dict[str, float]:
-    """Store `chunks` filler chunks and the needles; returns how long it took."""
+def space_names(count: int) -> list[str]:
+    return [SHARED_SPACE] + [f"guild-{n}" for n in range(1, count)]
+
+
+def fill(
+    settings: Settings, chunks: int, pool_size: int, needles: int, spaces: int = 1
+) -> dict[str, float]:
+    """Store `chunks` filler chunks (spread over `spaces`) and the needles (in the shared
+    space); returns how long it took."""
     started = time.perf_counter()
     embedder = get_embedder(settings)
     pool = [chunk_article(to_article(a))[0] for a in articles(pool_size, seed=7)]
@@ -64,8 +72,10 @@ def fill(settings: Settings, chunks: int, pool_size: int, needles: int) -> dict[
     store = Store(settings)
     rng = np.random.default_rng(5)
     filler = chunks - len(needle_chunks)
-    for begin in range(0, filler, BATCH):
-        rows = range(begin, min(begin + BATCH, filler))
+    names = space_names(spaces)
+    step = min(BATCH, max(filler // spaces, 1))
+    for begin in range(0, filler, step):
+        rows = range(begin, min(begin + step, filler))
         base = [pool[i % pool_size] for i in rows]
         batch = [
             dataclasses.replace(c, id=f"f{i}", article_id=f"fa{i}", content_hash=f"h{i}")
@@ -74,7 +84,7 @@ def fill(settings: Settings, chunks: int, pool_size: int, needles: int) -> dict[
         vectors = pool_vectors[[i % pool_size for i in rows]]
         vectors = vectors + rng.normal(0, 0.025, vectors.shape).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        store.add_chunks(SHARED_SPACE, batch, vectors)
+        store.add_chunks(names[begin * spaces // filler], batch, vectors)
     store.add_chunks(SHARED_SPACE, needle_chunks, needle_vectors)
     return {"embed_s": embedded, "fill_s": time.perf_counter() - started}
 
@@ -86,7 +96,7 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def measure(settings: Settings, needles: int) -> dict[str, float]:
+def measure(settings: Settings, needles: int, spaces: int = 1) -> dict[str, float]:
     """In a fresh process: start the engine, ask, and measure."""
     from retrieval.engine import Engine
 
@@ -95,6 +105,11 @@ def measure(settings: Settings, needles: int) -> dict[str, float]:
     engine = Engine(settings)
     engine.ask(items[0].question)
     first = time.perf_counter() - started
+    opened = []
+    for space in space_names(spaces)[1:]:  # one question in every space, in turn
+        began = time.perf_counter()
+        engine.ask(items[0].question, spaces=[space])
+        opened.append(time.perf_counter() - began)
     asked, searched, rankings = [], [], []
     for item in items:
         began = time.perf_counter()
@@ -111,11 +126,18 @@ def measure(settings: Settings, needles: int) -> dict[str, float]:
         "ask_p95_ms": round(p95(asked), 1),
         "search_p50_ms": round(p50(searched), 1),
         "needle_hits_at_5": hits_at_k(rankings, [a.id for a in items], 5),
-    }
+    } | (
+        {"space_open_p50_s": round(p50(opened), 3), "spaces_open": len(engine.searcher._indexes)}
+        if opened
+        else {}
+    )
 
 
-def in_fresh_process(data_dir: Path, port: int | None, needles: int) -> dict[str, float]:
+def in_fresh_process(
+    data_dir: Path, port: int | None, needles: int, spaces: int, memory_mb: float
+) -> dict[str, float]:
     command = [sys.executable, __file__, "--measure", str(data_dir), "--needles", str(needles)]
+    command += ["--spaces", str(spaces), "--memory-mb", str(memory_mb)]
     if port:
         command += ["--port", str(port)]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
@@ -152,11 +174,14 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
     parser.add_argument("--pool", type=int, default=2000)
     parser.add_argument("--needles", type=int, default=100)
+    parser.add_argument("--spaces", type=int, default=1, help="spread the chunks over spaces")
+    parser.add_argument("--memory-mb", type=float, default=2048, help="NEWSBOT_INDEX_MEMORY_MB")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(settings_for(args.measure, args.port), args.needles)))
+        settings = settings_for(args.measure, args.port, args.memory_mb)
+        print(json.dumps(measure(settings, args.needles, args.spaces)))
         return
     work = Path(tempfile.mkdtemp(prefix="newsbot-scale-big-"))
     server = None
@@ -166,10 +191,13 @@ def main() -> None:
             server, port = start_server(work / "chroma-server")
         settings = settings_for(work, port)
         result: dict[str, object] = {"chunks": args.chunks, "server": args.server}
-        result |= fill(settings, args.chunks, args.pool, args.needles)
-        built = in_fresh_process(work, port, args.needles)  # builds the index and its snapshot
+        result |= {"spaces": args.spaces, "memory_mb": args.memory_mb}
+        result |= fill(settings, args.chunks, args.pool, args.needles, args.spaces)
+        again = (work, port, args.needles, args.spaces, args.memory_mb)
+        built = in_fresh_process(*again)  # builds the indexes and their snapshots
         result["build_first_answer_s"] = built["first_answer_s"]
-        restarted = in_fresh_process(work, port, args.needles)
+        result["build_rss_mb"] = built["rss_mb"]
+        restarted = in_fresh_process(*again)
         result["restart_first_answer_s"] = restarted.pop("first_answer_s")
         result |= restarted
         if not args.json:
