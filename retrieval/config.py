@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     max_source_bytes: int = Field(default=20_000_000, ge=1)
     # The spaces' search indexes together stay under this (least recently used closed).
     index_memory_mb: float = Field(default=2048, gt=0)
+    # Larger spaces take dense candidates from the store's approximate (HNSW) index.
+    exact_search_max_chunks: int = Field(default=200_000, ge=0)
 
     @field_validator(
         "discord_token",

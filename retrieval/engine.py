@@ -82,6 +82,7 @@ class Engine:
             self.embedder,
             snapshots=settings.index_dir,
             memory_mb=settings.index_memory_mb,
+            exact_up_to=settings.exact_search_max_chunks,
         )
         self.answerer = answerer or build_answerer(settings, self.embedder)
         self._writing = threading.Lock()  # one ingest or forget at a time (Discord runs threads)

@@ -137,13 +137,20 @@ class SpaceIndex:
         dense: int,
         lexical: int,
         max_day: int | None,
+        nearest: Sequence[str] | None = None,
     ) -> tuple[list[Hit], dict[str, float]]:
         """The `dense` nearest chunks and the `lexical` best BM25 matches, with the BM25
-        score of every chunk found either way."""
+        score of every chunk found either way. With `nearest` (the ids an approximate
+        index found nearest), those are the dense candidates and no vector is scanned."""
         allowed = self._allowed(max_day)
-        similarity = self._vectors.values @ query
-        similarity[~allowed] = -np.inf
-        rows = set(top_rows(similarity + 2.0, dense).tolist())  # shifted: top_rows wants > 0
+        vectors = self._vectors.values
+        if nearest is None:
+            similarity = vectors @ query
+            similarity[~allowed] = -np.inf
+            rows = set(top_rows(similarity + 2.0, dense).tolist())  # shifted: wants > 0
+        else:
+            found = (self._rows.get(cid) for cid in nearest)
+            rows = {row for row in found if row is not None and allowed[row]}
         bm25 = self.lexical.scores(query_text) if lexical > 0 else np.zeros(len(allowed))
         bm25[~allowed] = 0.0
         rows.update(top_rows(bm25, lexical).tolist())
@@ -151,6 +158,7 @@ class SpaceIndex:
         for row in sorted(rows):
             chunk = self._chunks[row]
             assert chunk is not None  # only live rows are allowed
-            hits.append(Hit(chunk, float(similarity[row]), self._vectors.values[row]))
+            vector = np.asarray(vectors[row], dtype=np.float32)
+            hits.append(Hit(chunk, float(vector @ query), vector))
             scores[chunk.id] = float(bm25[row])
         return hits, scores

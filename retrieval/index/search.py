@@ -61,6 +61,8 @@ class Searcher:
     reflects the store's version, and written there after a load from the store and when
     it is closed after this process's writes. With `memory_mb`, the least recently used
     spaces are closed (their indexes dropped) while the indexes hold more than that.
+    With `exact_up_to`, a space with more chunks takes its dense candidates from the
+    store's approximate (HNSW) index under the same as-of filter instead of a full scan.
     """
 
     def __init__(
@@ -71,12 +73,14 @@ class Searcher:
         *,
         snapshots: Path | None = None,
         memory_mb: float | None = None,
+        exact_up_to: int | None = None,
     ):
         self.store = store
         self.embedder = embedder
         self.weights = weights or SearchWeights()
         self.snapshots = snapshots
         self.memory_mb = memory_mb
+        self.exact_up_to = exact_up_to  # larger spaces take dense candidates from the store
         self._indexes: OrderedDict[str, SpaceIndex] = OrderedDict()  # least recently used first
         self._unsaved: set[str] = set()  # spaces whose snapshot lags this process's writes
         self._checked: dict[str, float] = {}  # when each space's version was last read
@@ -185,14 +189,22 @@ class Searcher:
         hits: list[Hit] = []
         bm25: dict[str, float] = {}
         indexes = [self.index(space) for space in spaces]
+        dense = self.weights.dense_candidates
+        nearest = [
+            self.store.nearest(space, vector, dense, max_day)
+            if self.exact_up_to is not None and len(index) > self.exact_up_to
+            else None
+            for space, index in zip(spaces, indexes, strict=True)
+        ]
         with self._lock:
-            for index in indexes:
+            for index, approximate in zip(indexes, nearest, strict=True):
                 found, scores = index.search(
                     vector,
                     query,
-                    dense=self.weights.dense_candidates,
+                    dense=dense,
                     lexical=self.weights.lexical_candidates if self.weights.lexical > 0 else 0,
                     max_day=max_day,
+                    nearest=approximate,
                 )
                 hits.extend(found)
                 bm25.update(scores)

@@ -44,3 +44,24 @@ def test_spaces_beyond_the_budget_are_closed_and_reopened(
     assert list(engine.searcher._indexes) == ["transit"]  # harbor was closed
     assert top_title(engine, "port strike", "harbor") == harbor == stories.PORT_STRIKE.title
     assert list(engine.searcher._indexes) == ["harbor"]
+
+
+def test_a_large_space_finds_the_same_through_the_approximate_index(
+    settings: Settings, embedder: Embedder
+) -> None:
+    exact = Engine(settings, embedder=embedder)
+    exact.ingest_articles(stories.ALL)
+    approximate = Engine(
+        settings.model_copy(update={"exact_search_max_chunks": 0}), embedder=embedder
+    )
+    question = "How long did the port strike last?"
+    asked: list[str] = []
+    nearest = approximate.store.nearest
+    approximate.store.nearest = lambda space, *a: asked.append(space) or nearest(space, *a)  # type: ignore[method-assign]
+    assert [p.chunk.id for p in approximate.search(question)] == [
+        p.chunk.id for p in exact.search(question)
+    ]
+    old = approximate.search(question, as_of=stories.PORT_STRIKE.published_at)
+    assert asked == ["shared", "shared"]  # the store's HNSW index gave the dense candidates
+    cutoff = stories.PORT_STRIKE.published_at
+    assert old and all(p.chunk.published_at and p.chunk.published_at <= cutoff for p in old)
