@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     fetch_deadline: float = Field(default=20.0, gt=0)  # seconds for a whole download
     allowed_private_hosts: str = ""  # names or addresses /ingest may reach, comma-separated
     max_source_bytes: int = Field(default=20_000_000, ge=1)
+    # The spaces' search indexes together stay under this (least recently used closed).
+    index_memory_mb: float = Field(default=2048, gt=0)
+    # Larger spaces take dense candidates from the store's approximate (HNSW) index.
+    exact_search_max_chunks: int = Field(default=200_000, ge=0)
 
     @field_validator(
         "discord_token",
@@ -80,6 +84,11 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def index_dir(self) -> Path:
+        """Snapshots of the spaces' search indexes (rebuilt from the store when stale)."""
+        return self.data_dir / "index"
 
     @property
     def cache_dir(self) -> Path:

@@ -102,7 +102,13 @@ class Engine:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or Store(settings)
-        self.searcher = Searcher(self.store, self.embedder)
+        self.searcher = Searcher(
+            self.store,
+            self.embedder,
+            snapshots=settings.index_dir,
+            memory_mb=settings.index_memory_mb,
+            exact_up_to=settings.exact_search_max_chunks,
+        )
         self.answerer = answerer or build_answerer(settings, self.embedder)
         self._writing = threading.Lock()  # one store write at a time (Discord runs threads)
         self._generations: dict[str, int] = {}  # writes per space, to spot stale snapshots
