@@ -21,7 +21,7 @@ from retrieval.answer.extractive import ExtractiveAnswerer  # noqa: E402
 from retrieval.config import EMBEDDING_BACKENDS, Settings  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 from tests import stories  # noqa: E402
-from tests.retrieval.test_extractive import ANSWERABLE, SAMPLES, UNANSWERABLE  # noqa: E402
+from tests.retrieval.answer.test_extractive import ANSWERABLE, SAMPLES, UNANSWERABLE  # noqa: E402
 
 
 def extractive(engine: Engine) -> ExtractiveAnswerer:

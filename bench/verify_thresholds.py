@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from retrieval.answer import verify  # noqa: E402
 from retrieval.config import Settings  # noqa: E402
 from retrieval.embed.embedder import get_embedder  # noqa: E402
-from tests.retrieval.test_verify import CHUNKS, DONT_KNOW, SUPPORTED, UNSUPPORTED  # noqa: E402
+from tests.retrieval.answer.test_verify import CHUNKS, DONT_KNOW, SUPPORTED, UNSUPPORTED  # noqa: E402
 
 # Claims beyond what similarity can judge: shown, not counted.
 LIMITS = [

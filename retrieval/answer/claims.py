@@ -123,7 +123,9 @@ def date_words(day: date | None) -> str:
     return f"{day.isoformat()} {day.day} {day:%B} {day:%b} {day.year} {day.month}"
 
 
-_BOUNDARY = re.compile(rf"[.!?]+[\"'”’)]*(?:\s*{_MARKER})*(?=\s+[\"'“‘(\[A-Z0-9*•-])")
+# The markers after a full stop are taken whole (possessive `*+`): "It closed. [1]" is one
+# sentence, as "It closed [1]." is, never "It closed." and a sentence "[1]".
+_BOUNDARY = re.compile(rf"[.!?]+[\"'”’)]*(?:\s*{_MARKER})*+(?=\s+[\"'“‘(\[A-Z0-9*•-])")
 
 
 def _ends_sentence(line: str, match: re.Match[str]) -> bool:
@@ -152,12 +154,16 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((line.start() + start, line.start() + match.end()))
                 start = match.end()
         spans.append((line.start() + start, line.end()))
-    trimmed = []
+    trimmed: list[tuple[int, int]] = []
     for a, b in spans:
         piece = text[a:b]
         a += len(piece) - len(piece.lstrip())
         b -= len(piece) - len(piece.rstrip())
-        if b > a:
+        if b <= a:
+            continue
+        if trimmed and not _WORD.search(MARKER_GROUP.sub("", text[a:b])):
+            trimmed[-1] = (trimmed[-1][0], b)  # markers on a line of their own: the one before's
+        else:
             trimmed.append((a, b))
     return trimmed
 
