@@ -46,6 +46,11 @@ class Article:
     author: str = ""
     origin: str = ""  # where it was read from (a path or URL), for messages
     summary_only: bool = False  # a feed entry's summary: its full page was not read
+    # What a citation shows when the article names no outlet or link: a file without a
+    # `Source:` line shows its file name and its path. Not part of the identity or hash,
+    # so the same text read from two paths is still one article.
+    fallback_source: str = ""
+    fallback_url: str = ""
 
     @staticmethod
     def id_for_url(url: str) -> str:

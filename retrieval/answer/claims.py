@@ -96,11 +96,13 @@ def date_words(day: date | None) -> str:
 def sentence_spans(text: str) -> list[Span]:
     """(start, end) of each sentence of an answer, as `retrieval.text.split_sentences`
     finds them, except that `[n]` markers after a sentence's stop stay with it
-    ("It closed. [1] Then …" is "It closed. [1]" and "Then …")."""
+    ("It closed. [1] Then …" is "It closed. [1]" and "Then …"), and so do markers on a
+    line of their own."""
     spans: list[Span] = []
     for start, end in _split_text(text):
         markers = _LEADING_MARKERS.match(text, start, end)
-        if markers and spans and "\n" not in text[spans[-1][1] : start]:
+        alone = markers is not None and markers.end() == end
+        if markers and spans and (alone or "\n" not in text[spans[-1][1] : start]):
             spans[-1] = (spans[-1][0], markers.end())
             start = (
                 markers.end()

@@ -286,10 +286,10 @@ def proper_names(question: str) -> set[str]:
 def _attributed(citation: Citation) -> str:
     """`On 2026-03-12, Harbor Gazette reported: “…” [1]` — who said it, and when."""
     quote = f"“{citation.quote}” [{citation.n}]"
-    who = citation.source or "an article"
     if citation.published_at:
+        who = citation.source or "an article"
         return f"On {citation.published_at.isoformat()}, {who} reported: {quote}"
-    return f"{who[0].upper()}{who[1:]} reported: {quote}"
+    return f"{citation.source or 'An article'} reported: {quote}"  # "harbour-notes.txt" as is
 
 
 def refusal(question: str, as_of: date | None) -> Answer:

@@ -140,14 +140,20 @@ class _Reader:
             raise SourceError(
                 origin, f"unsupported file type {suffix} (readable: {files.SUPPORTED})"
             )
-        yield from self._parse(kind, data, origin)
+        yield from self._parse(kind, data, origin, path=path)
 
     def _read_url(self, url: str) -> Iterator[Article | SourceError]:
         download = web.download(self.client, url, self.settings, self.policy)
         yield from self._parse(download.kind, download.data, url, download)
 
     def _parse(
-        self, kind: str, data: bytes, origin: str, download: web.Download | None = None
+        self,
+        kind: str,
+        data: bytes,
+        origin: str,
+        download: web.Download | None = None,
+        *,
+        path: Path | None = None,
     ) -> Iterator[Article | SourceError]:
         files.check_not_binary(data, origin)
         if kind == files.FEED:
@@ -162,7 +168,7 @@ class _Reader:
             elif kind == files.JSONL:
                 yield from parse_jsonl(text, origin)
             else:
-                yield parse_text(text, origin, markdown=kind == files.MARKDOWN)
+                yield parse_text(text, origin, markdown=kind == files.MARKDOWN, path=path)
 
     def _fetch_page(self, url: str) -> Article:
         """The article at a feed entry's link (raises SourceError)."""

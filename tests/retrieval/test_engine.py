@@ -6,6 +6,7 @@ import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -342,3 +343,22 @@ def test_own_writes_update_the_loaded_index_without_loading_it_again(
     filled.forget(stories.TRAM_VOTE.id)
     found = {p.chunk.text for p in filled.search("Did the winds ease?")}
     assert "Winds eased by Friday, forecasters said." in found
+
+
+def test_an_answer_from_a_file_without_source_names_the_file(
+    engine: Engine, tmp_path: Path
+) -> None:
+    note = tmp_path / "harbour-notes.txt"
+    note.write_text(
+        "Night ferry returns\n\nThe night ferry to Quillhaven runs again from Friday, "
+        "the harbour office said.\n"
+    )
+    engine.ingest([str(note)])
+    answer = engine.ask("When does the night ferry to Quillhaven run again?")
+    assert not answer.refused
+    assert (answer.citations[0].source, answer.citations[0].url) == (
+        "harbour-notes.txt",
+        str(note.resolve()),
+    )
+    assert "harbour-notes.txt reported" in answer.text
+    assert [s.source for s in engine.sources()] == ["harbour-notes.txt"]

@@ -369,3 +369,43 @@ def test_bullets_markdown_and_labels_are_not_claims(checker: CitationChecker) ->
         "**In short:** the repairs will cost 4.2 million dollars [1].\n"
         "- Tickets go on sale on March 15 [2]"
     )
+
+
+ORDERS = [
+    ("The route will be served by a 70-seat turboprop [3].", "turboprop [1]."),
+    ("The route will be served by a 70-seat turboprop. [3]", "turboprop. [1]"),
+    ("The route will be served by a 70-seat turboprop.\n[3]", "turboprop. [1]"),
+    ("The repairs will cost 9 million dollars [1].", None),
+    ("The repairs will cost 9 million dollars. [1]", None),
+]
+
+
+@pytest.mark.parametrize(("answer", "kept_ending"), ORDERS)
+def test_a_marker_before_or_after_the_full_stop_is_judged_the_same(
+    checker: CitationChecker, answer: str, kept_ending: str | None
+) -> None:
+    verified = checker.verify(answer, PASSAGES)
+
+    if kept_ending is None:  # 9 million is not what passage 1 says, wherever the marker is
+        assert verified.text == ""
+        assert verified.unsupported == ["The repairs will cost 9 million dollars."]
+    else:
+        assert verified.text.endswith(kept_ending)
+        assert verified.unsupported == []
+        assert [c.title for c in verified.citations] == ["Northwind adds Lake Merrow route"]
+
+
+@pytest.mark.parametrize(
+    "answer", ["[1]", "[1] [2].", "HACKED. [1]", "Ferries run every 9 hours [1]. [2] ."]
+)
+def test_unsupported_never_lists_an_empty_sentence(checker: CitationChecker, answer: str) -> None:
+    unsupported = checker.verify(answer, PASSAGES).unsupported
+
+    assert all(any(ch.isalnum() for ch in sentence) for sentence in unsupported), unsupported
+
+
+def test_split_sentences_keeps_markers_after_a_full_stop_with_their_sentence() -> None:
+    assert split_sentences("It closed. [1] Then it opened [2].\n[3]") == [
+        "It closed. [1]",
+        "Then it opened [2].\n[3]",
+    ]

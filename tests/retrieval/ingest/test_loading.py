@@ -624,3 +624,22 @@ def test_a_bad_date_does_not_lose_the_article(tmp_path: Path, settings: Settings
     )
     article = only_article(load(path, settings=settings))
     assert article.published_at is None and article.body == "A gale is coming."
+
+
+def test_a_file_that_names_no_outlet_is_cited_by_its_file_name_and_path(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from retrieval.ingest.chunking import chunk_article
+
+    note = tmp_path / "harbour-notes.txt"
+    note.write_text(
+        "Night ferry returns\n\nThe night ferry to Quillhaven runs again from Friday.\n"
+    )
+    named = tmp_path / "named.txt"
+    named.write_text("Source: Harbor Gazette\nNight ferry\n\nThe night ferry runs again.\n")
+    article = only_article(load(note, settings=settings))
+    chunk = chunk_article(article)[0]
+    assert (chunk.source, chunk.url) == ("harbour-notes.txt", str(note.resolve()))
+    assert article.source == "" and article.url == ""  # the identity stays the text's own
+    chunk = chunk_article(only_article(load(named, settings=settings)))[0]
+    assert (chunk.source, chunk.url) == ("Harbor Gazette", str(named.resolve()))  # no URL: path
