@@ -70,9 +70,7 @@ class FetchPolicy:
         """Untrusted (Discord) fetches stay off private networks; the CLI's may not."""
         return cls(
             allow_private=not untrusted,
-            allowed_private_hosts=frozenset(
-                _normal_host(h) for h in settings.allowed_private_hosts.split(",") if h.strip()
-            ),
+            allowed_private_hosts=settings.private_hosts_allowed,
             deadline=settings.fetch_deadline,
             max_bytes=settings.max_source_bytes,
             read_timeout=settings.fetch_timeout,
