@@ -268,7 +268,7 @@ def test_a_trickling_server_is_cut_off_at_the_deadline(site: Site) -> None:
     finally:
         stop.set()
     assert message.endswith("not downloaded within 1 s (NEWSBOT_FETCH_DEADLINE)")
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 2.5  # not the 5 s read timeout, nor forever
 
 
 def test_a_silent_server_is_cut_off_at_the_deadline_too(site: Site) -> None:
@@ -285,7 +285,7 @@ def test_a_silent_server_is_cut_off_at_the_deadline_too(site: Site) -> None:
     finally:
         stop.set()
     assert "not downloaded within 0.5 s" in message
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 2.0  # not the 3 s read timeout
 
 
 def test_a_big_page_is_cut_at_the_size_cap(site: Site) -> None:
