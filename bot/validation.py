@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Collection
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -38,11 +39,12 @@ def parse_as_of(text: str | None) -> date | None:
         ) from None
 
 
-def clean_ingest_url(text: str) -> str:
+def clean_ingest_url(text: str, allowed_hosts: Collection[str] = ()) -> str:
     """An http(s) URL someone asked to ingest; raises SourceError naming what is wrong.
 
     Only web addresses are accepted: a Discord member must never make the bot read a
-    file from its own disk or a service on its own network.
+    file from its own disk or a service on its own network (except `allowed_hosts`).
+    This is the quick check with a friendly message; the engine checks every connection.
     """
     url = text.strip().removeprefix("<").removesuffix(">").strip()
     if not url:
@@ -56,6 +58,8 @@ def clean_ingest_url(text: str) -> str:
     if parts.username or parts.password:
         raise SourceError(url, "addresses with a user name or password are refused.")
     host = parts.hostname
+    if host in allowed_hosts:
+        return url
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
         raise SourceError(url, "that address is on a local network.")
     try:

@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @property
+    def private_hosts_allowed(self) -> frozenset[str]:
+        """NEWSBOT_ALLOWED_PRIVATE_HOSTS as lower-case names and addresses."""
+        names = self.allowed_private_hosts.split(",")
+        hosts = (name.strip().strip("[]").rstrip(".").lower() for name in names)
+        return frozenset(host for host in hosts if host)
+
+    @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 

@@ -114,7 +114,7 @@ class Sources(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     async def ingest(self, interaction: discord.Interaction, url: str) -> None:
         guild_id = require_manager(interaction)
-        address = clean_ingest_url(url)
+        address = clean_ingest_url(url, self.bot.settings.private_hosts_allowed)
         self.bot.ingest_cooldowns.hit(guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         # untrusted: every connection (redirects, feed entry pages) stays off private networks

@@ -70,9 +70,7 @@ class FetchPolicy:
         """Untrusted (Discord) fetches stay off private networks; the CLI's may not."""
         return cls(
             allow_private=not untrusted,
-            allowed_private_hosts=frozenset(
-                _normal_host(h) for h in settings.allowed_private_hosts.split(",") if h.strip()
-            ),
+            allowed_private_hosts=settings.private_hosts_allowed,
             deadline=settings.fetch_deadline,
             max_bytes=settings.max_source_bytes,
             read_timeout=settings.fetch_timeout,
@@ -224,10 +222,12 @@ class _PinningBackend(httpcore.NetworkBackend):
 
 
 class _PinningTransport(httpx.HTTPTransport):
-    def __init__(self, policy: FetchPolicy, resolver: Resolver | None) -> None:
+    def __init__(
+        self, policy: FetchPolicy, resolver: Resolver | None, ssl_context: ssl.SSLContext | None
+    ) -> None:
         super().__init__(trust_env=False)  # no proxy from the environment: it would not pin
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
             max_connections=20,
             max_keepalive_connections=10,
             keepalive_expiry=5.0,
@@ -235,10 +235,19 @@ class _PinningTransport(httpx.HTTPTransport):
         )
 
 
-def open_client(policy: FetchPolicy, *, resolver: Resolver | None = None) -> httpx.Client:
-    """An httpx client whose every connection obeys `policy` (close it when done)."""
+def open_client(
+    policy: FetchPolicy,
+    *,
+    resolver: Resolver | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.Client:
+    """An httpx client whose every connection obeys `policy` (close it when done).
+
+    TLS checks the certificate against the host name, not the pinned address
+    (`ssl_context`: other trusted certificates, e.g. in tests).
+    """
     return httpx.Client(
-        transport=_PinningTransport(policy, resolver),
+        transport=_PinningTransport(policy, resolver, ssl_context),
         timeout=httpx.Timeout(policy.read_timeout),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,

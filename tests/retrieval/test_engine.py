@@ -15,7 +15,7 @@ import pytest
 from retrieval.config import Settings
 from retrieval.engine import Engine, space_for_guild
 from retrieval.errors import ArticleNotFound, ConfigError, InvalidQuestion
-from retrieval.records import Chunk, Passage
+from retrieval.records import Article, Chunk, IngestReport, Passage
 from tests import stories
 
 
@@ -362,3 +362,58 @@ def test_an_answer_from_a_file_without_source_names_the_file(
     )
     assert "harbour-notes.txt reported" in answer.text
     assert [s.source for s in engine.sources()] == ["harbour-notes.txt"]
+
+
+def test_a_slow_download_does_not_hold_up_forget_or_other_ingests(engine: Engine) -> None:
+    engine.ingest_articles([stories.TRAM_VOTE], space="guild-2")
+    downloading, release = threading.Event(), threading.Event()
+
+    def slow_source() -> Iterator[Article]:
+        downloading.set()
+        release.wait(10)  # a server trickling its page
+        yield stories.STORM
+
+    slow = threading.Thread(
+        target=lambda: engine.ingest_articles(slow_source(), space="guild-1")
+    )
+    slow.start()
+    try:
+        assert downloading.wait(10)
+        done: list[object] = []
+        other = threading.Thread(
+            target=lambda: done.extend(
+                [
+                    engine.forget(stories.TRAM_VOTE.id, space="guild-2"),
+                    engine.ingest_articles([stories.PORT_STRIKE], space="guild-2"),
+                ]
+            )
+        )
+        other.start()
+        other.join(5)
+        assert len(done) == 2, "forget and ingest waited for the slow download"
+    finally:
+        release.set()
+        slow.join(10)
+    assert [a.id for a in engine.sources(spaces=("guild-1",))] == [stories.STORM.id]
+
+
+def test_two_ingests_of_one_article_at_once_store_it_once(engine: Engine) -> None:
+    """The second one read what was stored before the first stored it; it notices."""
+    started, release = threading.Event(), threading.Event()
+
+    def slow_source() -> Iterator[Article]:
+        started.set()
+        release.wait(10)
+        yield stories.STORM
+
+    reports: list[IngestReport] = []
+    slow = threading.Thread(target=lambda: reports.append(engine.ingest_articles(slow_source())))
+    slow.start()
+    assert started.wait(10)
+    first = engine.ingest_articles([stories.STORM])
+    release.set()
+    slow.join(10)
+    assert (first.added, reports[0].added, reports[0].skipped) == (1, 0, 1)
+    assert len(engine.sources()) == 1
+    chunks = engine.store.count("shared")
+    assert chunks == first.chunks
