@@ -76,11 +76,14 @@ class Engine:
         store: Store | None = None,
         embedder: Embedder | None = None,
         answerer: Answerer | None = None,
+        searcher: Searcher | None = None,
+        ingest_batch_chunks: int = INGEST_BATCH_CHUNKS,
     ) -> None:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or Store(settings)
-        self.searcher = Searcher(self.store, self.embedder)
+        self.searcher = searcher or Searcher(self.store, self.embedder)
+        self.ingest_batch_chunks = ingest_batch_chunks
         self.answerer = answerer or build_answerer(settings, self.embedder)
         self._writing = threading.Lock()  # one ingest or forget at a time (Discord runs threads)
 
@@ -177,7 +180,7 @@ class Engine:
                 continue
             owner_of_content[article.content_hash] = article.id
             pending.append((article, chunks))
-            if sum(len(c) for _, c in pending) >= INGEST_BATCH_CHUNKS:
+            if sum(len(c) for _, c in pending) >= self.ingest_batch_chunks:
                 self._store_batch(pending, stored, space, report, clock)
                 pending = []
         self._store_batch(pending, stored, space, report, clock)

@@ -56,10 +56,18 @@ class Searcher:
     the index is loaded again.
     """
 
-    def __init__(self, store: Store, embedder: Embedder, weights: SearchWeights | None = None):
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        weights: SearchWeights | None = None,
+        *,
+        recheck_seconds: float = RECHECK_SECONDS,
+    ):
         self.store = store
         self.embedder = embedder
         self.weights = weights or SearchWeights()
+        self.recheck_seconds = recheck_seconds  # how often the store's version is read
         self._indexes: dict[str, SpaceIndex] = {}
         self._checked: dict[str, float] = {}  # when each space's version was last read
         self._versions: dict[str, str | None] = {}  # the store's version each index holds
@@ -92,8 +100,8 @@ class Searcher:
         with loading:
             with self._lock:
                 index = self._indexes.get(space)
-                checked = self._checked.get(space, -RECHECK_SECONDS)
-            if index is not None and time.monotonic() - checked < RECHECK_SECONDS:
+                checked = self._checked.get(space, -self.recheck_seconds)
+            if index is not None and time.monotonic() - checked < self.recheck_seconds:
                 return index
             version = self.store.version(space)
             with self._lock:
