@@ -98,17 +98,20 @@ class Engine:
         store: Store | None = None,
         embedder: Embedder | None = None,
         answerer: Answerer | None = None,
+        searcher: Searcher | None = None,
+        ingest_batch_chunks: int = INGEST_BATCH_CHUNKS,
     ) -> None:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or Store(settings)
-        self.searcher = Searcher(
+        self.searcher = searcher or Searcher(
             self.store,
             self.embedder,
             snapshots=settings.index_dir,
             memory_mb=settings.index_memory_mb,
             exact_up_to=settings.exact_search_max_chunks,
         )
+        self.ingest_batch_chunks = ingest_batch_chunks
         self.answerer = answerer or build_answerer(settings, self.embedder)
         self._writing = threading.Lock()  # one store write at a time (Discord runs threads)
         self._generations: dict[str, int] = {}  # writes per space, to spot stale snapshots
@@ -202,7 +205,7 @@ class Engine:
                 continue
             view.owner_of_content[article.content_hash] = article.id
             pending.append((article, chunks))
-            if sum(len(c) for _, c in pending) >= INGEST_BATCH_CHUNKS:
+            if sum(len(c) for _, c in pending) >= self.ingest_batch_chunks:
                 self._store_batch(pending, view, space, report, clock)
                 pending = []
         self._store_batch(pending, view, space, report, clock)

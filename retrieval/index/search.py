@@ -74,6 +74,7 @@ class Searcher:
         snapshots: Path | None = None,
         memory_mb: float | None = None,
         exact_up_to: int | None = None,
+        recheck_seconds: float = RECHECK_SECONDS,
     ):
         self.store = store
         self.embedder = embedder
@@ -81,6 +82,7 @@ class Searcher:
         self.snapshots = snapshots
         self.memory_mb = memory_mb
         self.exact_up_to = exact_up_to  # larger spaces take dense candidates from the store
+        self.recheck_seconds = recheck_seconds  # how often the store's version is read
         self._indexes: OrderedDict[str, SpaceIndex] = OrderedDict()  # least recently used first
         self._unsaved: set[str] = set()  # spaces whose snapshot lags this process's writes
         self._checked: dict[str, float] = {}  # when each space's version was last read
@@ -116,8 +118,8 @@ class Searcher:
         with loading:
             with self._lock:
                 index = self._indexes.get(space)
-                checked = self._checked.get(space, -RECHECK_SECONDS)
-            if index is not None and time.monotonic() - checked < RECHECK_SECONDS:
+                checked = self._checked.get(space, -self.recheck_seconds)
+            if index is not None and time.monotonic() - checked < self.recheck_seconds:
                 return index
             version = self.store.version(space)
             with self._lock:

@@ -25,8 +25,10 @@ _FOREIGN = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_BASE_URL", "DISCORD_TOK
 def newsbot(
     *args: str, data_dir: Path, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_") and k not in _FOREIGN
+    clean = {  # the test session's model cache is kept: the ONNX export is made once
+        k: v
+        for k, v in os.environ.items()
+        if (not k.startswith("NEWSBOT_") or k == "NEWSBOT_MODEL_CACHE_DIR") and k not in _FOREIGN
     }
     clean |= {"NEWSBOT_DATA_DIR": str(data_dir), **(env or {})}
     return subprocess.run(
@@ -41,9 +43,10 @@ def newsbot(
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def data_dir(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Path:
     data = tmp_path_factory.mktemp("llm-cli") / "data"
-    result = newsbot("ingest", str(FIXTURES), data_dir=data)
+    cache = {"NEWSBOT_MODEL_CACHE_DIR": str(model_cache)}
+    result = newsbot("ingest", str(FIXTURES), data_dir=data, env=cache)
     assert result.returncode == 0, result.stderr
     assert "2 added" in result.stdout
     return data

@@ -13,14 +13,47 @@ import numpy as np
 import pytest
 
 from retrieval.config import Settings
+from retrieval.embed.embedder import Embedder
 from retrieval.engine import Engine, space_for_guild
 from retrieval.errors import ArticleNotFound, ConfigError, InvalidQuestion
+from retrieval.index.search import Searcher
+from retrieval.index.store import Store
 from retrieval.records import Article, Chunk, IngestReport, Passage
 from tests import stories
 
 
 @pytest.fixture
 def filled(engine: Engine) -> Engine:
+    engine.ingest_articles(stories.ALL)
+    return engine
+
+
+class WatchedStore(Store):
+    """The real store, noting which spaces' indexes are loaded; it can hold one load."""
+
+    def __init__(self, settings: Settings, *, hold: str | None = None) -> None:
+        super().__init__(settings)
+        self.loads: list[str] = []
+        self.hold, self.loading, self.release = hold, threading.Event(), threading.Event()
+
+    def record_pages(self, space: str) -> Iterator[tuple[list[Chunk], np.ndarray]]:
+        self.loads.append(space)
+        if space == self.hold:
+            self.loading.set()
+            self.release.wait(10)
+        yield from super().record_pages(space)
+
+
+def watchful_engine(settings: Settings, embedder: Embedder, store: Store | None = None) -> Engine:
+    """An engine that reads the store's version before every search."""
+    store = store or Store(settings)
+    searcher = Searcher(store, embedder, recheck_seconds=0.0)
+    return Engine(settings, embedder=embedder, store=store, searcher=searcher)
+
+
+@pytest.fixture
+def watchful(settings: Settings, embedder: Embedder) -> Engine:
+    engine = watchful_engine(settings, embedder, WatchedStore(settings))
     engine.ingest_articles(stories.ALL)
     return engine
 
@@ -85,9 +118,9 @@ def test_an_index_grown_in_place_ranks_like_one_loaded_from_the_store(
 
 
 def test_another_process_writing_to_the_store_is_noticed(
-    filled: Engine, settings: object, embedder: object, monkeypatch: pytest.MonkeyPatch
+    watchful: Engine, settings: object, embedder: object
 ) -> None:
-    monkeypatch.setattr("retrieval.index.search.RECHECK_SECONDS", 0.0)
+    filled = watchful
     question = "How much will the Brenholt tram line cost?"
     assert filled.search(question)
     other = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
@@ -197,15 +230,18 @@ class _FailingEmbedder:
 
 
 def test_interrupted_ingest_loses_and_duplicates_nothing(
-    settings: object, embedder: object, monkeypatch: pytest.MonkeyPatch
+    settings: object, embedder: object
 ) -> None:
-    monkeypatch.setattr("retrieval.engine.INGEST_BATCH_CHUNKS", 1)  # one article per batch
     engine = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
     engine.ingest_articles(stories.ALL[:2])
     before = {c.id for c in engine.store.iter_chunks("shared")}
     edited = dataclasses.replace(stories.PORT_STRIKE, body=stories.PORT_STRIKE.body + "\n\nMore.")
 
-    crashing = Engine(settings, embedder=_FailingEmbedder(embedder, fail_on=2))  # type: ignore[arg-type]
+    crashing = Engine(
+        settings,  # type: ignore[arg-type]
+        embedder=_FailingEmbedder(embedder, fail_on=2),  # type: ignore[arg-type]
+        ingest_batch_chunks=1,  # one article per batch
+    )
     with pytest.raises(RuntimeError, match="simulated crash"):
         crashing.ingest_articles([stories.TRAM_VOTE, edited, stories.STORM])
     after_crash = {c.id for c in engine.store.iter_chunks("shared")}
@@ -280,21 +316,13 @@ def test_a_feed_read_again_fetches_only_pages_it_lacks_and_keeps_full_texts(
 
 
 def test_loading_one_space_does_not_hold_up_questions_about_another(
-    engine: Engine, settings: Settings, embedder: object, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, settings: Settings, embedder: Embedder
 ) -> None:
     engine.ingest_articles([stories.STORM], space="big")
     engine.ingest_articles([stories.TRAM_VOTE], space="small")
-    fresh = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
-    loading, release = threading.Event(), threading.Event()
-    read = fresh.store.record_pages
-
-    def slow_read(space: str) -> Iterator[tuple[list[Chunk], np.ndarray]]:
-        if space == "big":
-            loading.set()
-            release.wait(10)
-        yield from read(space)
-
-    monkeypatch.setattr(fresh.store, "record_pages", slow_read)
+    store = WatchedStore(settings, hold="big")
+    fresh = Engine(settings, embedder=embedder, store=store)
+    loading, release = store.loading, store.release
     big = threading.Thread(target=fresh.search, args=("Storm Ardent",), kwargs={"spaces": ["big"]})
     big.start()
     try:
@@ -312,9 +340,9 @@ def test_loading_one_space_does_not_hold_up_questions_about_another(
 
 
 def test_another_process_replacing_an_article_is_noticed(
-    filled: Engine, settings: Settings, embedder: object, monkeypatch: pytest.MonkeyPatch
+    watchful: Engine, settings: Settings, embedder: object
 ) -> None:
-    monkeypatch.setattr("retrieval.index.search.RECHECK_SECONDS", 0.0)
+    filled = watchful
     question = "What closed the northern highways?"
     assert filled.search(question)
     count = filled.store.count("shared")
@@ -328,21 +356,17 @@ def test_another_process_replacing_an_article_is_noticed(
     assert storm and {c.content_hash for c in storm} == {edited.content_hash}
 
 
-def test_own_writes_update_the_loaded_index_without_loading_it_again(
-    filled: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("retrieval.index.search.RECHECK_SECONDS", 0.0)
+def test_own_writes_update_the_loaded_index_without_loading_it_again(watchful: Engine) -> None:
+    filled = watchful
     filled.searcher.index("shared")
-
-    def no_reload(space: str) -> None:
-        pytest.fail(f"the index of {space} was loaded again after this engine's own write")
-
-    monkeypatch.setattr(filled.searcher, "_load", no_reload)
+    store = filled.store
+    assert isinstance(store, WatchedStore) and store.loads == ["shared"]
     calm = dataclasses.replace(stories.STORM, body="Winds eased by Friday, forecasters said.")
     filled.ingest_articles([calm])
     filled.forget(stories.TRAM_VOTE.id)
     found = {p.chunk.text for p in filled.search("Did the winds ease?")}
     assert "Winds eased by Friday, forecasters said." in found
+    assert store.loads == ["shared"]  # this engine's own writes updated it in place
 
 
 def test_an_answer_from_a_file_without_source_names_the_file(
