@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         ArticleNotFound,
         ConfigError,
         EvalDataError,
+        FeedError,
         InvalidQuestion,
         LLMError,
         NewsbotError,
@@ -32,6 +33,15 @@ if TYPE_CHECKING:
     )
     from retrieval.eval.report import EvalReport
     from retrieval.eval.run import run_eval
+    from retrieval.feeds import (
+        Feed,
+        FeedPoller,
+        FeedRegistry,
+        PollResult,
+        Story,
+        format_every,
+        parse_every,
+    )
     from retrieval.records import (
         SHARED_SPACE,
         Answer,
@@ -52,6 +62,7 @@ _HOMES = {
         "ArticleNotFound",
         "ConfigError",
         "EvalDataError",
+        "FeedError",
         "InvalidQuestion",
         "LLMError",
         "NewsbotError",
@@ -74,6 +85,9 @@ _HOMES = {
     "retrieval.answer.llm": ("check_llm",),
     "retrieval.eval.report": ("EvalReport",),
     "retrieval.eval.run": ("run_eval",),
+    "retrieval.feeds": (
+        "Feed", "FeedPoller", "FeedRegistry", "PollResult", "Story", "format_every", "parse_every",
+    ),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -90,19 +104,27 @@ __all__ = [
     "Engine",
     "EvalDataError",
     "EvalReport",
+    "Feed",
+    "FeedError",
+    "FeedPoller",
+    "FeedRegistry",
     "IngestReport",
     "InvalidQuestion",
     "LLMError",
     "NewsbotError",
     "Passage",
+    "PollResult",
     "SHARED_SPACE",
     "Settings",
     "SourceError",
     "StoreUnavailable",
+    "Story",
     "Turn",
     "check_llm",
+    "format_every",
     "group_by_source",
     "load_settings",
+    "parse_every",
     "run_checks",
     "run_eval",
     "space_for_guild",

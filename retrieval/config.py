@@ -57,12 +57,16 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(default=20.0, gt=0)
     max_source_bytes: int = Field(default=20_000_000, ge=1)
 
+    # Followed feeds: forget their articles dated more than this many days ago (unset: keep all).
+    keep_days: int | None = Field(default=None, ge=1)
+
     @field_validator(
         "discord_token",
         "chroma_host",
         "openai_base_url",
         "openai_api_key",
         "model_cache_dir",
+        "keep_days",
         mode="before",
     )
     @classmethod
