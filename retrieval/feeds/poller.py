@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from retrieval.config import Settings
 from retrieval.errors import ArticleNotFound, FeedError, SourceError, StoreUnavailable
 from retrieval.feeds import http
 from retrieval.feeds.identity import clean_link, format_every, link_key, text_key
@@ -91,21 +92,33 @@ def check_feed_url(url: str) -> str:
 class FeedPoller:
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | None,
         registry: FeedRegistry | None = None,
         *,
+        settings: Settings | None = None,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
         get: Getter = http.get,
         workers: int = 4,
     ) -> None:
-        self.engine = engine
-        self.settings = engine.settings
+        """Without an engine (but with `settings`) it can follow and unfollow, not poll."""
+        self._engine = engine
+        if settings is None:
+            if engine is None:
+                raise TypeError("FeedPoller needs an engine or settings")
+            settings = engine.settings
+        self.settings = settings
         self.registry = registry or FeedRegistry(self.settings.data_dir)
         self.clock = clock
         self._jitter = jitter
         self._get = get
         self.workers = workers
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise TypeError("this FeedPoller was made without an engine: it cannot poll")
+        return self._engine
 
     # -- following ------------------------------------------------------------------------
 
