@@ -34,7 +34,13 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-EXTENSIONS = ("bot.cogs.errors", "bot.cogs.questions", "bot.cogs.sources", "bot.cogs.help")
+EXTENSIONS = (
+    "bot.cogs.errors",
+    "bot.cogs.questions",
+    "bot.cogs.sources",
+    "bot.cogs.help",
+    "bot.cogs.feeds",
+)
 
 # What the bot needs in a server: read and answer in channels and threads, show embeds.
 INVITE_PERMISSIONS = discord.Permissions(
