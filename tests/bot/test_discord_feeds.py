@@ -23,6 +23,7 @@ async def slashbot(bot_settings: Any, fake_engine: Any) -> NewsBot:
     bot = create_bot(bot_settings, fake_engine)
     await bot._async_setup_hook()
     await bot.setup_hook()
+    bot.get_cog("Feeds").poll_loop.cancel()  # type: ignore[union-attr]  # tests poll by hand
     return bot
 
 
@@ -123,6 +124,7 @@ async def test_news_lists_the_latest_stories_newest_first_with_links(
 @pytest.fixture
 async def newsbot_feeds(bot_settings: Any, fake_engine: Any) -> Any:
     bot = await on_fake_discord(create_bot(bot_settings, fake_engine))
+    bot.get_cog("Feeds").poll_loop.cancel()  # type: ignore[union-attr]  # tests poll by hand
     yield bot
     await dpytest.empty_queue()
 
@@ -167,3 +169,20 @@ def test_story_embeds_have_title_link_outlet_date_and_summary() -> None:
     assert embed.to_dict()["title"] == "Ferry fares rise"
     assert embed.footer.text == "Harbor Gazette"
     assert embed.description == "The ferry costs more from Monday."
+
+
+async def test_a_paused_feed_is_announced_once_in_its_channel(newsbot_feeds: NewsBot) -> None:
+    config = dpytest.get_config()
+    guild, channel = config.guilds[0], config.guilds[0].text_channels[0]
+    cog: Any = newsbot_feeds.get_cog("Feeds")
+    registry = cog.poller.registry
+    feed = registry.follow("https://gone.example/rss", f"guild-{guild.id}", 300,
+                           channel_id=channel.id)  # fmt: skip
+    for _ in range(10):
+        feed = registry.failed(feed, now=0, error="the server answered HTTP 500", next_due=0)
+    await cog.post_pause_notices()
+    notice = dpytest.get_message()
+    assert "stopped checking <https://gone.example/rss>" in notice.content
+    assert "failed 10 times in a row (the server answered HTTP 500)" in notice.content
+    await cog.post_pause_notices()
+    assert dpytest.verify().message().nothing()
