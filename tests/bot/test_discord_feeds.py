@@ -186,3 +186,29 @@ async def test_a_paused_feed_is_announced_once_in_its_channel(newsbot_feeds: New
     assert "failed 10 times in a row (the server answered HTTP 500)" in notice.content
     await cog.post_pause_notices()
     assert dpytest.verify().message().nothing()
+
+
+async def test_polling_runs_off_the_event_loop(slashbot: NewsBot) -> None:
+    import asyncio
+    import time
+
+    from tests.feed_server import FeedServer
+
+    cog: Any = slashbot.get_cog("Feeds")
+    with FeedServer() as server:
+        server.status["/slow.rss"], server.delay["/slow.rss"] = 500, 0.6
+        cog.poller.registry.follow(server.url("/slow.rss"), f"guild-{GUILD}", 300)
+        lateness = []
+
+        async def ticker() -> None:
+            for _ in range(40):
+                before = time.perf_counter()
+                await asyncio.sleep(0.02)
+                lateness.append(time.perf_counter() - before - 0.02)
+
+        started = time.perf_counter()
+        await asyncio.gather(cog.poll_loop.coro(cog), ticker())
+        assert time.perf_counter() - started >= 0.6  # the poll did wait for the slow feed
+    assert max(lateness) < 0.3  # while the loop kept running
+    [feed] = cog.poller.registry.feeds()
+    assert feed.consecutive_failures == 1 and "HTTP 500" in (feed.last_error or "")
