@@ -1,4 +1,5 @@
-"""The `newsbot` command: ingest, ask, chat, sources, forget, run, doctor, eval.
+"""The `newsbot` command: ingest, ask, chat, sources, forget, run, doctor, eval, and the
+feed commands (follow, unfollow, feeds, refresh, watch: `bot/feeds_cli.py`).
 
 Errors meant for the user (NewsbotError) become one line on stderr and exit code 1;
 anything unexpected is logged with its traceback (exit code 2).
@@ -200,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser("doctor", help="check the model, the store and the LLM")
     doctor.set_defaults(handler=cmd_doctor)
+
+    from bot import feeds_cli
+
+    feeds_cli.register(commands)
 
     try:
         from bot import eval_cmd

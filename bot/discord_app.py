@@ -37,7 +37,13 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 INGEST_THREADS = 4  # /ingests downloading at once, across all servers
-EXTENSIONS = ("bot.cogs.errors", "bot.cogs.questions", "bot.cogs.sources", "bot.cogs.help")
+EXTENSIONS = (
+    "bot.cogs.errors",
+    "bot.cogs.questions",
+    "bot.cogs.sources",
+    "bot.cogs.help",
+    "bot.cogs.feeds",
+)
 
 # What the bot needs in a server: read and answer in channels and threads, show embeds.
 INVITE_PERMISSIONS = discord.Permissions(

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         ArticleNotFound,
         ConfigError,
         EvalDataError,
+        FeedError,
         InvalidQuestion,
         LLMError,
         NewsbotError,
@@ -39,6 +40,15 @@ if TYPE_CHECKING:
     )
     from retrieval.eval.report import EvalReport
     from retrieval.eval.run import run_eval
+    from retrieval.feeds import (
+        Feed,
+        FeedPoller,
+        FeedRegistry,
+        PollResult,
+        Story,
+        format_every,
+        parse_every,
+    )
     from retrieval.records import (
         SHARED_SPACE,
         Answer,
@@ -66,6 +76,7 @@ _HOMES = {
         "ArticleNotFound",
         "ConfigError",
         "EvalDataError",
+        "FeedError",
         "InvalidQuestion",
         "LLMError",
         "NewsbotError",
@@ -90,6 +101,9 @@ _HOMES = {
     "retrieval.answer.prompts": ("refusal_text",),
     "retrieval.eval.report": ("EvalReport",),
     "retrieval.eval.run": ("run_eval",),
+    "retrieval.feeds": (
+        "Feed", "FeedPoller", "FeedRegistry", "PollResult", "Story", "format_every", "parse_every",
+    ),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -106,6 +120,10 @@ __all__ = [
     "Engine",
     "EvalDataError",
     "EvalReport",
+    "Feed",
+    "FeedError",
+    "FeedPoller",
+    "FeedRegistry",
     "HISTORY_TURNS",
     "IngestReport",
     "InvalidQuestion",
@@ -113,15 +131,19 @@ __all__ = [
     "MAX_QUESTION_CHARS",
     "NewsbotError",
     "Passage",
+    "PollResult",
     "Progress",
     "SHARED_SPACE",
     "Settings",
     "SourceError",
     "StoreUnavailable",
+    "Story",
     "Turn",
     "check_llm",
+    "format_every",
     "group_by_source",
     "load_settings",
+    "parse_every",
     "refusal_text",
     "run_checks",
     "run_eval",

@@ -68,12 +68,16 @@ class Settings(BaseSettings):
     # Larger spaces take dense candidates from the store's approximate (HNSW) index.
     exact_search_max_chunks: int = Field(default=200_000, ge=0)
 
+    # Followed feeds: forget their articles dated more than this many days ago (unset: keep all).
+    keep_days: int | None = Field(default=None, ge=1)
+
     @field_validator(
         "discord_token",
         "chroma_host",
         "openai_base_url",
         "openai_api_key",
         "model_cache_dir",
+        "keep_days",
         mode="before",
     )
     @classmethod

@@ -43,3 +43,7 @@ class StoreUnavailable(NewsbotError):
 
     Never "no such collection": a store that is down must not look like an empty one.
     """
+
+
+class FeedError(NewsbotError):
+    """A feed cannot be followed or unfollowed as asked (a bad address, a limit reached, …)."""

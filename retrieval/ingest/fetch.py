@@ -310,6 +310,15 @@ def _follow(
     raise _Refused(f"too many redirects (more than {policy.max_redirects})")
 
 
+def check_url(url: str, policy: FetchPolicy) -> None:
+    """Raise SourceError when `url` is refused before any lookup (scheme, credentials, a
+    literal private address or a loopback name); a name is checked again at every fetch."""
+    try:
+        _check_url(url, policy)
+    except _Refused as refused:
+        raise SourceError(url, str(refused)) from None
+
+
 def _check_url(url: str, policy: FetchPolicy) -> None:
     """Refuse what needs no DNS to refuse: other schemes, credentials, literal addresses."""
     parts = urlsplit(url)

@@ -50,9 +50,9 @@ async def test_the_bot_has_its_cogs_commands_and_safe_defaults(
     await bot._async_setup_hook()
     await bot.setup_hook()
 
-    assert set(bot.cogs) == {"Errors", "Questions", "Sources", "Help"}
+    assert set(bot.cogs) == {"Errors", "Questions", "Sources", "Help", "Feeds"}
     slash = {c.name for c in bot.tree.get_commands()}
-    assert slash == {"ask", "sources", "ingest", "forget", "help"}
+    assert slash == {"ask", "sources", "ingest", "forget", "help", "feeds", "news"}
     assert {c.name for c in bot.commands} == {"ask", "help"}
     assert bot.allowed_mentions is not None and bot.allowed_mentions.to_dict() == {"parse": []}
     ask = bot.tree.get_command("ask")
