@@ -160,7 +160,8 @@ def test_a_slow_feed_fails_within_the_deadline_and_does_not_hold_up_the_others(
 ) -> None:
     import time
 
-    engine = Engine(feed_settings.model_copy(update={"fetch_timeout": 0.5, "fetch_deadline": 0.5}), embedder=embedder)
+    quick = feed_settings.model_copy(update={"fetch_timeout": 0.5, "fetch_deadline": 0.5})
+    engine = Engine(quick, embedder=embedder)
     poller = make_poller(engine, clock)
     follow(poller, server, 1)
     server.feeds["/slow.rss"] = rss("Slow Times", [story(9)])
