@@ -104,7 +104,7 @@ class Engine:
 
             for item in iter_articles(sources, self.settings, is_stored=is_stored):
                 if isinstance(item, SourceError):
-                    log.warning("skipped %s", item)
+                    log.info("skipped %s", item)  # reported once, in the report
                     report.errors.append(str(item))
                 else:
                     yield item
