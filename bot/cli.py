@@ -272,6 +272,16 @@ def _quiet_broken_pipe() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -281,9 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose, settings, args.command)
     previous = _install(signal.SIGTERM, _stop_on_sigterm)
     try:
-        code = int(args.handler(args, settings))
-        sys.stdout.flush()  # a closed pipe shows here, not at exit
-        return code
+        return int(args.handler(args, settings))
     except NewsbotError as exc:  # StoreUnavailable included: one line, not a traceback
         _error(exc)
         return 1
@@ -291,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("stopped", file=sys.stderr)
         return 0
     except BrokenPipeError:
-        return _quiet_broken_pipe()
+        raise
     except Exception:
         log.exception("unexpected error")
         return 2
