@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -38,12 +39,15 @@ def _error(message: object) -> None:
     """A user-facing error on stderr: `error: …`, one line per line of the message."""
     from bot.terminal import terminal_safe
 
-    for line in terminal_safe(str(message)).splitlines() or [""]:
+    lines = [line for line in terminal_safe(str(message)).splitlines() if line.strip()]
+    for line in lines or ["(no details)"]:
         print(f"error: {line}", file=sys.stderr)
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _json(value: object, indent: int | None = None) -> str:
+    """JSON with C1 controls escaped too (json escapes C0), so no terminal obeys them."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _engine(settings: Settings):  # -> Engine, imported lazily so --help stays fast
@@ -133,7 +137,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
     summaries = _engine(settings).sources(spaces=tuple(dict.fromkeys(["shared", *args.space])))
     if args.json:
-        print(json.dumps([s.to_json() for s in summaries], ensure_ascii=False, indent=2))
+        print(_json([s.to_json() for s in summaries], indent=2))
     else:
         print(format_sources(summaries))
     return 0
@@ -155,7 +159,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         run_bot(settings)
         return 0
     if not sys.stdin.isatty():  # a container without its token must not "succeed"
-        raise ConfigError(f"{TOKEN_HELP}\n\nThere is no terminal for the demo chat either.")
+        print(f"{TOKEN_HELP}\n", file=sys.stderr)
+        raise ConfigError("DISCORD_TOKEN is not set, and without a terminal there is no demo chat.")
     print(f"{TOKEN_HELP}\n\nMeanwhile, a terminal chat over sample articles:\n", file=sys.stderr)
     run_demo_chat(settings)
     return 0

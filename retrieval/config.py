@@ -144,7 +144,8 @@ def describe_error(error: Mapping[str, Any]) -> str:
     if kind == "literal_error" and choices:
         rule = "be one of " + ", ".join(map(str, choices))
     elif kind in _BOUNDS:
-        rule = "be " + _BOUNDS[kind].format(**ctx)
+        bounds = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
+        rule = "be " + _BOUNDS[kind].format(**bounds)
     elif kind in _KINDS:
         rule = "be " + _KINDS[kind]
     else:

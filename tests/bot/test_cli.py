@@ -161,8 +161,10 @@ def test_run_without_token_or_terminal_fails(
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     code, out, err = run(capsys, "run")
     assert code == 1 and out == ""
-    assert "error: No DISCORD_TOKEN is set" in err
-    assert "error: There is no terminal for the demo chat either." in err
+    assert "No DISCORD_TOKEN is set" in err and "Reset Token" in err
+    assert err.endswith(
+        "\nerror: DISCORD_TOKEN is not set, and without a terminal there is no demo chat.\n"
+    )
 
 
 def test_chat_stops_at_start_up_when_the_llm_is_unreachable(

@@ -221,3 +221,16 @@ def test_sigterm_stops_the_chat_cleanly(embedder: object) -> None:
     _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_json_output_escapes_every_control_and_keeps_the_text(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    engine = fake_engine(Answer(question="q", text=HOSTILE, refused=True, citations=[]))
+    monkeypatch.setattr(cli, "_engine", lambda settings: engine)
+    assert main(["ask", "--json", "q"]) == 0
+    out = capsys.readouterr().out
+    assert not any(ord(c) < 32 and c != "\n" or 0x7F <= ord(c) <= 0x9F for c in out)
+    assert json.loads(out)["answer"] == HOSTILE
