@@ -95,19 +95,29 @@ def run_chat(
         command = line.casefold()
         if command in ("/quit", "/exit", "quit", "exit"):
             return
-        if command == "/help":
-            write(CHAT_HELP)
-        elif command == "/sources":
-            write(format_sources(engine.sources()))
-        elif command == "/new":
-            history.clear()
-            write("Started a new conversation.")
-        else:
-            try:
-                answer = engine.ask(line, as_of=as_of, history=history[-HISTORY_TURNS:])
-            except NewsbotError as exc:
-                write(f"newsbot> {terminal_safe(str(exc))}")
-                continue
-            write(f"\nnewsbot> {format_answer(answer)}")
-            if not answer.refused:
-                history.append(Turn(line, answer.text))
+        try:
+            _reply(engine, line, command, history, as_of, write)
+        except NewsbotError as exc:  # a bad question, the store gone away: the chat goes on
+            write(f"newsbot> {terminal_safe(str(exc))}")
+
+
+def _reply(
+    engine: Engine,
+    line: str,
+    command: str,
+    history: list[Turn],
+    as_of: date | None,
+    write: Callable[[str], None],
+) -> None:
+    if command == "/help":
+        write(CHAT_HELP)
+    elif command == "/sources":
+        write(format_sources(engine.sources()))
+    elif command == "/new":
+        history.clear()
+        write("Started a new conversation.")
+    else:
+        answer = engine.ask(line, as_of=as_of, history=history[-HISTORY_TURNS:])
+        write(f"\nnewsbot> {format_answer(answer)}")
+        if not answer.refused:
+            history.append(Turn(line, answer.text))

@@ -140,11 +140,12 @@ def fake_engine(*answers: Answer | Exception) -> Any:
 def test_chat_keeps_running_when_the_store_goes_away() -> None:
     down = StoreUnavailable("The article store can't be reached (127.0.0.1:8000).")
     engine = fake_engine(down, strike_answer("q"))
-    lines = iter(["what happened? \x1b[2J", "and now?", "/quit"])
+    engine.sources.side_effect = [down]
+    lines = iter(["what happened? \x1b[2J", "/sources", "and now?", "/quit"])
     written: list[str] = []
     run_chat(engine, read=lambda prompt: next(lines), write=written.append)
 
-    assert "newsbot> The article store can't be reached (127.0.0.1:8000)." in written
+    assert written.count("newsbot> The article store can't be reached (127.0.0.1:8000).") == 2
     assert any("Port of Velmora ended" in w for w in written)  # the next question works
     assert engine.ask.call_args_list[0].args[0] == "what happened? \x1b[2J"
 
