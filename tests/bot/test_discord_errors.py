@@ -42,6 +42,7 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.fake-token-for-tests-0123456789abcdef"
          "I don't have the permission to do that here (embed links); a moderator can grant it."),
         (commands.NoPrivateMessage(), "That command works in a server, not in direct messages: "
          "articles added there belong to that server's knowledge."),
+        (commands.CommandInvokeError(StoreUnavailable("down")), STORE_UNREACHABLE),
         (RuntimeError("boom"), None),
         (commands.CommandInvokeError(KeyError("k")), None),
     ],
