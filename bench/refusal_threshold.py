@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/refusal_threshold.py [--backend auto|torch|onnx|onnx-int8]
 
-Asks the answerable and unanswerable questions of tests/retrieval/test_extractive.py over
+Asks the answerable and unanswerable questions of tests/retrieval/answer/test_extractive.py over
 the same fictional stories and prints the relevance of each question's best sentence.
-`min_score` in retrieval/extractive.py must sit in the gap between the two groups for
+`min_score` in retrieval/answer/extractive.py must sit in the gap between the two groups for
 every backend of the bundled model.
 """
 
@@ -21,7 +21,7 @@ from retrieval.answer.extractive import ExtractiveAnswerer  # noqa: E402
 from retrieval.config import EMBEDDING_BACKENDS, Settings  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 from tests import stories  # noqa: E402
-from tests.retrieval.test_extractive import ANSWERABLE, SAMPLES, UNANSWERABLE  # noqa: E402
+from tests.retrieval.answer.test_extractive import ANSWERABLE, SAMPLES, UNANSWERABLE  # noqa: E402
 
 
 def extractive(engine: Engine) -> ExtractiveAnswerer:

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> list[dict[str, float]]:
         rng = random.Random(11)
         for step in steps:
             batch = list(islice(stream, step - len(ingested)))
-            report = engine.ingest_articles(map(to_article, batch), progress=True)
+            report = engine.ingest_articles(map(to_article, batch))
             ingest_seconds += report.seconds
             chunks += report.chunks
             ingested += batch

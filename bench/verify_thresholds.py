@@ -4,7 +4,7 @@
 
 Prints each claim's cosine and word overlap with the passage it cites, the names and
 numbers the passage lacks, and how many claims each pair of thresholds gets wrong.
-`MIN_COSINE` and `MIN_OVERLAP` in retrieval/verify.py were chosen from this table.
+`MIN_COSINE` and `MIN_OVERLAP` in retrieval/answer/verify.py were chosen from this table.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from retrieval.answer import verify  # noqa: E402
 from retrieval.config import Settings  # noqa: E402
 from retrieval.embed.embedder import get_embedder  # noqa: E402
-from tests.retrieval.test_verify import CHUNKS, DONT_KNOW, SUPPORTED, UNSUPPORTED  # noqa: E402
+from tests.retrieval.answer.test_verify import CHUNKS, DONT_KNOW, SUPPORTED, UNSUPPORTED  # noqa: E402
 
 # Claims beyond what similarity can judge: shown, not counted.
 LIMITS = [

@@ -66,8 +66,11 @@ def _check_llm_reachable(settings: Settings) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.progress import ProgressBars
+
     engine = _engine(settings)
-    report = engine.ingest(args.sources, space=args.space, progress=sys.stderr.isatty())
+    with ProgressBars() as bars:
+        report = engine.ingest(args.sources, space=args.space, progress=bars.report)
     for error in report.errors:
         _error(error)
     print(f"Ingested: {report.summary()}.")

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
-from retrieval import Turn
+from retrieval import HISTORY_TURNS, Turn
 
 MAX_ENTRIES = 2000  # remembered answer messages and threads, each
-MAX_TURNS = 4  # earlier exchanges passed to the engine with a follow-up
 
 
 class _LRU:
@@ -40,7 +39,7 @@ class _LRU:
 class Conversations:
     """Maps the bot's answer messages and threads to the exchanges that led to them."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES, max_turns: int = MAX_TURNS) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_turns: int = HISTORY_TURNS) -> None:
         if max_entries < 1 or max_turns < 1:
             raise ValueError("max_entries and max_turns must be at least 1")
         self.max_turns = max_turns

@@ -1,4 +1,5 @@
-"""Per-user cooldown on questions, shared by every way of asking (slash, prefix, mention, DM)."""
+"""Cooldowns: per user on questions, shared by every way of asking (slash, prefix, mention,
+DM); per server on `/ingest`, so one server can't keep the bot downloading."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from retrieval import NewsbotError
 
 QUESTIONS_PER_WINDOW = 3
 WINDOW_SECONDS = 30.0
+INGESTS_PER_WINDOW = 2  # per server
+INGEST_WINDOW_SECONDS = 60.0
 
 
 class QuestionCooldown(NewsbotError):
@@ -24,8 +27,21 @@ class QuestionCooldown(NewsbotError):
         )
 
 
+class IngestCooldown(NewsbotError):
+    """A server ran /ingest more often than the cooldown allows."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(
+            f"This server is adding articles faster than I can fetch them — "
+            f"try again in {seconds} s."
+        )
+
+
 class Cooldowns:
-    """At most `rate` questions per user in any `per` seconds (a sliding window)."""
+    """At most `rate` hits per key (a user, a server) in any `per` seconds (a sliding
+    window); over it, `error(retry_after)` is raised."""
 
     def __init__(
         self,
@@ -34,6 +50,7 @@ class Cooldowns:
         *,
         clock: Callable[[], float] = time.monotonic,
         max_users: int = 10_000,
+        error: Callable[[float], NewsbotError] = QuestionCooldown,
     ) -> None:
         if rate < 1 or per <= 0:
             raise ValueError("rate must be at least 1 and per positive")
@@ -41,6 +58,7 @@ class Cooldowns:
         self.per = per
         self._clock = clock
         self._max_users = max_users
+        self._error = error
         self._asked: OrderedDict[int, deque[float]] = OrderedDict()
 
     def hit(self, user_id: int) -> None:
@@ -51,7 +69,7 @@ class Cooldowns:
         while times and now - times[0] >= self.per:
             times.popleft()
         if len(times) >= self.rate:
-            raise QuestionCooldown(self.per - (now - times[0]))
+            raise self._error(self.per - (now - times[0]))
         times.append(now)
         while len(self._asked) > self._max_users:
             self._asked.popitem(last=False)

@@ -16,6 +16,8 @@ import json
 import logging
 import signal
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
@@ -23,7 +25,7 @@ import discord
 from discord.ext import commands
 
 from bot.conversation import Conversations
-from bot.cooldown import Cooldowns
+from bot.cooldown import INGEST_WINDOW_SECONDS, INGESTS_PER_WINDOW, Cooldowns, IngestCooldown
 from bot.logsafe import redact_secret_in_logs
 from bot.safe_send import NO_MENTIONS
 from retrieval import SHARED_SPACE, ConfigError, Settings, space_for_guild
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
+INGEST_THREADS = 4  # /ingests downloading at once, across all servers
 EXTENSIONS = ("bot.cogs.errors", "bot.cogs.questions", "bot.cogs.sources", "bot.cogs.help")
 
 # What the bot needs in a server: read and answer in channels and threads, show embeds.
@@ -99,6 +102,12 @@ class NewsBot(commands.Bot):
         self.engine = engine
         self.conversations = Conversations()
         self.cooldowns = Cooldowns()
+        self.ingest_cooldowns = Cooldowns(
+            INGESTS_PER_WINDOW, INGEST_WINDOW_SECONDS, error=IngestCooldown
+        )
+        # Downloads get threads of their own, so slow /ingests never starve questions
+        # of the default executor's few workers.
+        self._ingest_threads = ThreadPoolExecutor(INGEST_THREADS, thread_name_prefix="ingest")
 
     async def setup_hook(self) -> None:
         for name in EXTENSIONS:
@@ -117,6 +126,15 @@ class NewsBot(commands.Bot):
     async def run_engine(self, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a (slow, blocking) engine call in a worker thread."""
         return await asyncio.to_thread(func, *args, **kwargs)
+
+    async def run_ingest(self, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a download-bound engine call in one of the ingest threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._ingest_threads, partial(func, *args, **kwargs))
+
+    async def close(self) -> None:
+        await super().close()
+        self._ingest_threads.shutdown(wait=False, cancel_futures=True)
 
     async def on_ready(self) -> None:
         assert self.user is not None

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from bot.progress import ProgressBars
 from retrieval import EMBEDDING_BACKENDS, Settings
 
 
@@ -77,14 +77,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.backend:
         settings = settings.model_copy(update={"embedding_backend": args.backend})
-    report = run_eval(
-        settings,
-        args.corpus,
-        args.qrels,
-        as_of_field=args.as_of_field,
-        limit=args.limit,
-        progress=sys.stderr.isatty(),
-    )
+    with ProgressBars() as bars:
+        report = run_eval(
+            settings,
+            args.corpus,
+            args.qrels,
+            as_of_field=args.as_of_field,
+            limit=args.limit,
+            progress=bars.report,
+        )
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import discord
 
 from bot.markdown import escape_answer_text, escape_text, neutralize_mentions
-from retrieval import Answer, ArticleSummary, Citation, IngestReport, group_by_source
+from retrieval import Answer, ArticleSummary, Citation, IngestReport, group_by_source, refusal_text
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -37,10 +37,6 @@ LINK_URL_LIMIT = 512  # longer URLs are shown without a link rather than overflo
 SOURCES_PER_PAGE = 10
 
 ACCENT = discord.Colour(0x3B82F6)
-DEFAULT_REFUSAL = (
-    "I couldn't find an answer to that in the articles I have. "
-    "Try rephrasing, or ask a moderator to add articles that cover it."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +239,7 @@ def format_answer(answer: Answer) -> list[Reply]:
     """
     if answer.refused or not answer.citations:
         text = answer.text.strip()
-        return text_replies(escape_text(text) if text else DEFAULT_REFUSAL)
+        return text_replies(escape_text(text) if text else refusal_text(answer.as_of))
     replies = text_replies(escape_answer_text(answer.text))
     batches = _batch_embeds(sources_embeds(answer.citations, as_of=answer.as_of))
     if replies:

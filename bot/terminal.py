@@ -9,7 +9,6 @@ from datetime import date
 
 from retrieval import Answer, ArticleSummary, Citation, Engine, NewsbotError, Turn
 
-HISTORY_TURNS = 3
 CHAT_HELP = """Ask a question about the news, e.g. "who denied the troop deployment?".
 Follow-up questions use the previous ones ("and who confirmed it?").
 Commands: /sources lists the articles, /new starts a new conversation, /quit leaves."""
@@ -117,7 +116,7 @@ def _reply(
         history.clear()
         write("Started a new conversation.")
     else:
-        answer = engine.ask(line, as_of=as_of, history=history[-HISTORY_TURNS:])
+        answer = engine.ask(line, as_of=as_of, history=history[-engine.history_turns :])
         write(f"\nnewsbot> {format_answer(answer)}")
         if not answer.refused:
             history.append(Turn(line, answer.text))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-import socket
+from collections.abc import Collection
 from datetime import date
 from urllib.parse import urlsplit
 
-from retrieval import InvalidQuestion, SourceError
+from retrieval import MAX_QUESTION_CHARS, InvalidQuestion, SourceError
 
-MAX_QUESTION_CHARS = 1000
 MAX_URL_CHARS = 2048
 
 
@@ -40,11 +39,12 @@ def parse_as_of(text: str | None) -> date | None:
         ) from None
 
 
-def clean_ingest_url(text: str) -> str:
+def clean_ingest_url(text: str, allowed_hosts: Collection[str] = ()) -> str:
     """An http(s) URL someone asked to ingest; raises SourceError naming what is wrong.
 
     Only web addresses are accepted: a Discord member must never make the bot read a
-    file from its own disk or a service on its own network.
+    file from its own disk or a service on its own network (except `allowed_hosts`).
+    This is the quick check with a friendly message; the engine checks every connection.
     """
     url = text.strip().removeprefix("<").removesuffix(">").strip()
     if not url:
@@ -58,6 +58,8 @@ def clean_ingest_url(text: str) -> str:
     if parts.username or parts.password:
         raise SourceError(url, "addresses with a user name or password are refused.")
     host = parts.hostname
+    if host in allowed_hosts:
+        return url
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
         raise SourceError(url, "that address is on a local network.")
     try:
@@ -67,18 +69,3 @@ def clean_ingest_url(text: str) -> str:
     if not address.is_global:
         raise SourceError(url, "that address is on a private or local network.")
     return url
-
-
-def check_public_host(url: str) -> None:
-    """Resolve the URL's host and refuse it when any address is private (slow: DNS).
-
-    Run it in a worker thread, before the engine fetches the page.
-    """
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        raise SourceError(url, f"the host name {host!r} could not be found.") from None
-    for *_, sockaddr in infos:
-        if not ipaddress.ip_address(sockaddr[0]).is_global:
-            raise SourceError(url, "that address is on a private or local network.")

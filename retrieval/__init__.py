@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from retrieval.answer.llm import check_llm
-    from retrieval.config import EMBEDDING_BACKENDS, Settings, load_settings
+    from retrieval.answer.prompts import refusal_text
+    from retrieval.config import (
+        EMBEDDING_BACKENDS,
+        HISTORY_TURNS,
+        MAX_QUESTION_CHARS,
+        Settings,
+        load_settings,
+    )
     from retrieval.doctor import Check, run_checks
     from retrieval.engine import Engine, space_for_guild
     from retrieval.errors import (
@@ -41,12 +48,19 @@ if TYPE_CHECKING:
         Citation,
         IngestReport,
         Passage,
+        Progress,
         Turn,
         group_by_source,
     )
 
 _HOMES = {
-    "retrieval.config": ("EMBEDDING_BACKENDS", "Settings", "load_settings"),
+    "retrieval.config": (
+        "EMBEDDING_BACKENDS",
+        "HISTORY_TURNS",
+        "MAX_QUESTION_CHARS",
+        "Settings",
+        "load_settings",
+    ),
     "retrieval.engine": ("Engine", "space_for_guild"),
     "retrieval.errors": (
         "ArticleNotFound",
@@ -67,11 +81,13 @@ _HOMES = {
         "Citation",
         "IngestReport",
         "Passage",
+        "Progress",
         "Turn",
         "group_by_source",
     ),
     "retrieval.doctor": ("Check", "run_checks"),
     "retrieval.answer.llm": ("check_llm",),
+    "retrieval.answer.prompts": ("refusal_text",),
     "retrieval.eval.report": ("EvalReport",),
     "retrieval.eval.run": ("run_eval",),
 }
@@ -90,11 +106,14 @@ __all__ = [
     "Engine",
     "EvalDataError",
     "EvalReport",
+    "HISTORY_TURNS",
     "IngestReport",
     "InvalidQuestion",
     "LLMError",
+    "MAX_QUESTION_CHARS",
     "NewsbotError",
     "Passage",
+    "Progress",
     "SHARED_SPACE",
     "Settings",
     "SourceError",
@@ -103,6 +122,7 @@ __all__ = [
     "check_llm",
     "group_by_source",
     "load_settings",
+    "refusal_text",
     "run_checks",
     "run_eval",
     "space_for_guild",

@@ -22,6 +22,11 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
 
 
+# The engine's limits, which the fronts show and enforce before asking.
+MAX_QUESTION_CHARS = 1000  # a longer question is refused
+HISTORY_TURNS = 3  # earlier exchanges of a conversation a follow-up question sees
+
+
 def is_bundled(model: str) -> bool:
     return model in (BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}")
 
@@ -59,8 +64,14 @@ class Settings(BaseSettings):
     # Retrieval and answering knobs (defaults tuned on the RealTimeQA dev split).
     top_k: int = Field(default=10, ge=1, le=100)
     chunk_words: int = Field(default=200, ge=20)
-    fetch_timeout: float = Field(default=20.0, gt=0)
+    fetch_timeout: float = Field(default=20.0, gt=0)  # seconds without a byte
+    fetch_deadline: float = Field(default=20.0, gt=0)  # seconds for a whole download
+    allowed_private_hosts: str = ""  # names or addresses /ingest may reach, comma-separated
     max_source_bytes: int = Field(default=20_000_000, ge=1)
+    # The spaces' search indexes together stay under this (least recently used closed).
+    index_memory_mb: float = Field(default=2048, gt=0)
+    # Larger spaces take dense candidates from the store's approximate (HNSW) index.
+    exact_search_max_chunks: int = Field(default=200_000, ge=0)
 
     # Logging: DEBUG, INFO, WARNING or ERROR; unset: INFO for `newsbot run`, else WARNING.
     log_level: LogLevel | None = None
@@ -93,8 +104,20 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @property
+    def private_hosts_allowed(self) -> frozenset[str]:
+        """NEWSBOT_ALLOWED_PRIVATE_HOSTS as lower-case names and addresses."""
+        names = self.allowed_private_hosts.split(",")
+        hosts = (name.strip().strip("[]").rstrip(".").lower() for name in names)
+        return frozenset(host for host in hosts if host)
+
+    @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def index_dir(self) -> Path:
+        """Snapshots of the spaces' search indexes (rebuilt from the store when stale)."""
+        return self.data_dir / "index"
 
     @property
     def cache_dir(self) -> Path:

@@ -5,6 +5,7 @@
     engine.ask("who denied it?", as_of=date(...))     -> Answer (with citations)
     engine.sources()                                  -> list[ArticleSummary]
     engine.forget(article_id)                         -> ArticleSummary
+    engine.as_retriever(as_of=..., k=4)               -> a LangChain retriever
 
 Knowledge is kept in *spaces*: `SHARED_SPACE` (what the command line ingests, seen by
 everyone) and one per Discord server (`space_for_guild(id)`). Questions search a list
@@ -20,16 +21,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
-from tqdm import tqdm
-
 from retrieval.answer.base import Answerer
 from retrieval.answer.factory import build_answerer
-from retrieval.config import Settings
+from retrieval.config import HISTORY_TURNS, MAX_QUESTION_CHARS, Settings
 from retrieval.embed.embedder import Embedder, get_embedder
 from retrieval.errors import ArticleNotFound, InvalidQuestion, SourceError
+from retrieval.index.retriever import NewsRetriever
 from retrieval.index.search import Searcher
 from retrieval.index.store import Store, StoredArticle
 from retrieval.ingest.chunking import chunk_article
+from retrieval.ingest.fetch import FetchPolicy
 from retrieval.ingest.loading import iter_articles
 from retrieval.records import (
     SHARED_SPACE,
@@ -39,12 +40,12 @@ from retrieval.records import (
     Chunk,
     IngestReport,
     Passage,
+    Progress,
     Turn,
 )
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 1000
 INGEST_BATCH_CHUNKS = 512  # embed and store this many chunks at a time
 
 
@@ -65,7 +66,31 @@ class _Stopwatch:
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
+class _StoredView:
+    """What an ingest knows is stored in its space, and as of which write."""
+
+    def __init__(self, stored: dict[str, StoredArticle], generation: int) -> None:
+        self.stored = stored
+        self.generation = generation
+        self.owner_of_content = {a.content_hash: a.id for a in stored.values()}
+
+    def reload(self, stored: dict[str, StoredArticle]) -> None:
+        """Another write happened: what it stored counts now (this ingest's own included)."""
+        self.stored.clear()
+        self.stored.update(stored)
+        self.owner_of_content = {a.content_hash: a.id for a in stored.values()}
+
+    def known(self, article: Article) -> bool:
+        """Unchanged, a copy of a stored article, or a summary that must not replace one."""
+        if article.summary_only and article.id in self.stored:
+            return True
+        return article.content_hash in self.owner_of_content
+
+
 class Engine:
+    max_question_chars = MAX_QUESTION_CHARS  # longer questions raise InvalidQuestion
+    history_turns = HISTORY_TURNS  # `ask` reads only the last few turns of `history`
+
     def __init__(
         self,
         settings: Settings,
@@ -77,9 +102,16 @@ class Engine:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or Store(settings)
-        self.searcher = Searcher(self.store, self.embedder)
+        self.searcher = Searcher(
+            self.store,
+            self.embedder,
+            snapshots=settings.index_dir,
+            memory_mb=settings.index_memory_mb,
+            exact_up_to=settings.exact_search_max_chunks,
+        )
         self.answerer = answerer or build_answerer(settings, self.embedder)
-        self._writing = threading.Lock()  # one ingest or forget at a time (Discord runs threads)
+        self._writing = threading.Lock()  # one store write at a time (Discord runs threads)
+        self._generations: dict[str, int] = {}  # writes per space, to spot stale snapshots
 
     def warm_up(self, spaces: Sequence[str] = (SHARED_SPACE,)) -> None:
         """Load the embedding model and the spaces' search indexes now, rather than on the
@@ -91,10 +123,22 @@ class Engine:
     # -- ingest ---------------------------------------------------------------------------
 
     def ingest(
-        self, sources: Sequence[str], *, space: str = SHARED_SPACE, progress: bool = False
+        self,
+        sources: Sequence[str],
+        *,
+        space: str = SHARED_SPACE,
+        progress: Progress | None = None,
+        untrusted: bool = False,
     ) -> IngestReport:
-        """Read files, folders, article URLs and feeds; store what is new or changed."""
+        """Read files, folders, article URLs and feeds; store what is new or changed.
+
+        `progress("ingest", articles_read, None)` is called after each article read.
+        `untrusted` (a Discord /ingest) keeps every fetch, redirect and feed entry page off
+        private networks (except NEWSBOT_ALLOWED_PRIVATE_HOSTS); the command line's may
+        reach any host. Downloading and parsing happen outside the write lock.
+        """
         report = IngestReport()
+        policy = FetchPolicy.from_settings(self.settings, untrusted=untrusted)
 
         def articles(stored: dict[str, StoredArticle]) -> Iterator[Article]:
             def is_stored(url: str) -> bool:
@@ -102,7 +146,9 @@ class Engine:
                 found = stored.get(Article.id_for_url(url))
                 return found is not None and not found.summary_only
 
-            for item in iter_articles(sources, self.settings, is_stored=is_stored):
+            for item in iter_articles(
+                sources, self.settings, is_stored=is_stored, policy=policy
+            ):
                 if isinstance(item, SourceError):
                     log.info("skipped %s", item)  # reported once, in the report
                     report.errors.append(str(item))
@@ -112,7 +158,11 @@ class Engine:
         return self._ingest(articles, space, progress, report)
 
     def ingest_articles(
-        self, articles: Iterable[Article], *, space: str = SHARED_SPACE, progress: bool = False
+        self,
+        articles: Iterable[Article],
+        *,
+        space: str = SHARED_SPACE,
+        progress: Progress | None = None,
     ) -> IngestReport:
         return self._ingest(lambda _: iter(articles), space, progress, IngestReport())
 
@@ -120,77 +170,85 @@ class Engine:
         self,
         read: Callable[[dict[str, StoredArticle]], Iterator[Article]],
         space: str,
-        progress: bool,
+        progress: Progress | None,
         report: IngestReport,
     ) -> IngestReport:
-        """Read the articles (knowing what is stored) and store them, one ingest at a time."""
-        with self._writing:
-            stored = self.store.stored_articles(space)
-            self._ingest_locked(read(stored), stored, space, progress, report)
-        return report
+        """Read, chunk and embed the articles outside the write lock; store them under it.
 
-    def _ingest_locked(
-        self,
-        articles: Iterator[Article],
-        stored: dict[str, StoredArticle],
-        space: str,
-        progress: bool,
-        report: IngestReport,
-    ) -> None:
-        """Skip what is stored already, then chunk, embed and store the rest in batches."""
+        What is stored is read once, up front; when another ingest or forget wrote to the
+        space meanwhile, it is read again under the lock before a batch is stored.
+        """
         started = time.perf_counter()
         clock = _Stopwatch()
-        owner_of_content = {a.content_hash: a.id for a in stored.values()}
+        view = _StoredView(self.store.stored_articles(space), self._generation(space))
         pending: list[tuple[Article, list[Chunk]]] = []
-        bar = tqdm(desc="Ingesting", unit=" articles", disable=not progress, leave=False)
-        try:
-            while True:
-                with clock("parse"):
-                    article = next(articles, None)
-                if article is None:
-                    break
-                bar.update()
-                if article.summary_only and article.id in stored:  # never replace a full text
-                    report.skipped += 1
-                    continue
-                if article.content_hash in owner_of_content:  # unchanged, or a copy
-                    report.skipped += 1
-                    continue
-                with clock("chunk"):
-                    chunks = chunk_article(article, max_words=self.settings.chunk_words)
-                if not chunks:
-                    report.errors.append(f"{article.origin or article.id}: no text to store")
-                    continue
-                owner_of_content[article.content_hash] = article.id
-                pending.append((article, chunks))
-                if sum(len(c) for _, c in pending) >= INGEST_BATCH_CHUNKS:
-                    self._store_batch(pending, stored, space, report, clock)
-                    pending = []
-            self._store_batch(pending, stored, space, report, clock)
-        finally:
-            bar.close()
+        articles = read(view.stored)
+        count = 0
+        while True:
+            with clock("parse"):
+                article = next(articles, None)
+            if article is None:
+                break
+            count += 1
+            if progress is not None:
+                progress("ingest", count, None)
+            if view.known(article):
+                report.skipped += 1
+                continue
+            with clock("chunk"):
+                chunks = chunk_article(article, max_words=self.settings.chunk_words)
+            if not chunks:
+                report.errors.append(f"{article.origin or article.id}: no text to store")
+                continue
+            view.owner_of_content[article.content_hash] = article.id
+            pending.append((article, chunks))
+            if sum(len(c) for _, c in pending) >= INGEST_BATCH_CHUNKS:
+                self._store_batch(pending, view, space, report, clock)
+                pending = []
+        self._store_batch(pending, view, space, report, clock)
         report.seconds = time.perf_counter() - started
         report.stage_seconds = clock.seconds
+        return report
+
+    def _generation(self, space: str) -> int:
+        return self._generations.get(space, 0)
+
+    def _wrote(self, space: str) -> int:
+        """Count a write to `space` (under the write lock); returns the new generation."""
+        self._generations[space] = self._generation(space) + 1
+        return self._generations[space]
 
     def _store_batch(
         self,
         batch: list[tuple[Article, list[Chunk]]],
-        stored: dict[str, StoredArticle],
+        view: _StoredView,
         space: str,
         report: IngestReport,
         clock: _Stopwatch,
     ) -> None:
-        """Embed and add a batch; only then drop the replaced versions (nothing is lost)."""
+        """Embed a batch, then add it; only then drop the replaced versions (nothing is lost)."""
         if not batch:
             return
         chunks = [chunk for _, article_chunks in batch for chunk in article_chunks]
         with clock("embed"):
             vectors = self.embedder.encode([c.embed_text for c in chunks])
-        with clock("store"):
+        with self._writing, clock("store"):
+            if view.generation != self._generation(space):  # another write came between
+                view.reload(self.store.stored_articles(space))
+                keep = [not view.known(article) for article, _ in batch]
+                report.skipped += keep.count(False)
+                batch = [item for item, kept in zip(batch, keep, strict=True) if kept]
+                for article, _ in batch:
+                    view.owner_of_content[article.content_hash] = article.id
+                kept_ids = {c.id for _, cs in batch for c in cs}
+                rows = [i for i, c in enumerate(chunks) if c.id in kept_ids]
+                chunks, vectors = [chunks[i] for i in rows], vectors[rows]
+                if not batch:
+                    return
             self.store.add_chunks(space, chunks, vectors)
             self.searcher.added(space, chunks, vectors)
             for article, _ in batch:
-                if article.id in stored:
+                if article.id in view.stored:
                     old = self.store.delete_article(
                         space, article.id, keep_hash=article.content_hash
                     )
@@ -199,6 +257,7 @@ class Engine:
                 else:
                     report.added += 1
                 report.article_ids.append(article.id)
+            view.generation = self._wrote(space)
         report.chunks += len(chunks)
 
     # -- ask ------------------------------------------------------------------------------
@@ -215,6 +274,16 @@ class Engine:
             query, spaces=spaces, as_of=as_of or date.today(), k=k or self.settings.top_k
         )
 
+    def as_retriever(
+        self,
+        *,
+        spaces: Sequence[str] = (SHARED_SPACE,),
+        as_of: date | None = None,
+        k: int | None = None,
+    ) -> NewsRetriever:
+        """This engine's search as a LangChain `BaseRetriever` (retrieval/index/retriever.py)."""
+        return NewsRetriever(search=self.search, spaces=tuple(spaces), as_of=as_of, k=k)
+
     def ask(
         self,
         question: str,
@@ -227,11 +296,12 @@ class Engine:
         question = " ".join(question.split())
         if not question:
             raise InvalidQuestion("The question is empty: ask something about the news.")
-        if len(question) > MAX_QUESTION_CHARS:
+        if len(question) > self.max_question_chars:
             raise InvalidQuestion(
                 f"The question is {len(question)} characters long; "
-                f"please keep it under {MAX_QUESTION_CHARS}."
+                f"please keep it under {self.max_question_chars}."
             )
+        history = tuple(history)[-self.history_turns :]
         started = time.perf_counter()
         query = self.answerer.contextualize(question, history)
         passages = self.search(query, spaces=spaces, as_of=as_of)
@@ -263,4 +333,5 @@ class Engine:
             if not found:
                 raise ArticleNotFound(article_id)
             self.searcher.removed(space, self.store.delete_article(space, article_id))
+            self._wrote(space)
             return found[0]

@@ -11,10 +11,17 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 SHARED_SPACE = "shared"
 """The knowledge base every server and DM sees (articles ingested from the command line)."""
+
+
+class Progress(Protocol):
+    """Told how far a long task has come: its stage ("ingest", "ask"), the items done so
+    far and, when known, how many there are. The fronts draw it (a bar, a log line)."""
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None: ...
 
 
 def short_hash(*parts: str, length: int = 16) -> str:
@@ -39,6 +46,11 @@ class Article:
     author: str = ""
     origin: str = ""  # where it was read from (a path or URL), for messages
     summary_only: bool = False  # a feed entry's summary: its full page was not read
+    # What a citation shows when the article names no outlet or link: a file without a
+    # `Source:` line shows its file name and its path. Not part of the identity or hash,
+    # so the same text read from two paths is still one article.
+    fallback_source: str = ""
+    fallback_url: str = ""
 
     @staticmethod
     def id_for_url(url: str) -> str:

@@ -22,7 +22,7 @@ from bot.formatting import (
     source_label,
 )
 from bot.safe_send import respond, send_followups
-from bot.validation import check_public_host, clean_ingest_url
+from bot.validation import clean_ingest_url
 from retrieval import SHARED_SPACE, ArticleNotFound
 
 if TYPE_CHECKING:
@@ -114,11 +114,12 @@ class Sources(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     async def ingest(self, interaction: discord.Interaction, url: str) -> None:
         guild_id = require_manager(interaction)
-        address = clean_ingest_url(url)
+        address = clean_ingest_url(url, self.bot.settings.private_hosts_allowed)
+        self.bot.ingest_cooldowns.hit(guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.bot.run_engine(check_public_host, address)
-        report = await self.bot.run_engine(
-            self.bot.engine.ingest, [address], space=self.bot.space_of(guild_id)
+        # untrusted: every connection (redirects, feed entry pages) stays off private networks
+        report = await self.bot.run_ingest(
+            self.bot.engine.ingest, [address], space=self.bot.space_of(guild_id), untrusted=True
         )
         log.info(
             "User %s ingested %s into server %s: %s",

@@ -1,9 +1,8 @@
 """Reading an answer's text: sentences, `[n]` markers, claims, content words and facts.
 
 Pure text functions, no models: `retrieval.answer.verify` uses them to check an LLM's answer.
-The answer splitter differs from the article one in `retrieval.ingest.chunking`: it keeps
-`[n]` markers with the sentence before them ("It closed. [1] Then …") and treats each
-line of a list as a sentence.
+Sentences, words and stems come from `retrieval.text`, as for articles and search; an
+answer's `[n]` markers after a sentence's stop stay with that sentence.
 """
 
 from __future__ import annotations
@@ -13,11 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from retrieval.text.sentences import Span
+from retrieval.text.sentences import split_sentences as _split_text
+from retrieval.text.words import STOPWORDS, stem, words
+from retrieval.text.words import content_words as _content_words
+
 # "[1]", "[1, 2]", and the "[Passage 1]" some models write; a group is markers in a row.
 _MARKER = r"\[\s*(?:(?i:passage|source|article)s?\s*)?\d+(?:\s*,\s*\d+)*\s*\]"
 MARKER_GROUP = re.compile(rf"(?:\s*{_MARKER})+")
+_LEADING_MARKERS = re.compile(rf"{_MARKER}(?:\s*{_MARKER})*")
 _NUMBER_IN_MARKER = re.compile(r"\d+")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _MARKDOWN = re.compile(r"[*_`]+")  # emphasis and code marks
 _LABEL = re.compile(r"^\s*[^\W\d_][\w'’]*(?:\s+[\w'’]+){0,2}:\s+")  # "Short answer: …"
@@ -25,30 +29,15 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 
 
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-_ABBREVIATIONS = _word_set(
-    "mr mrs ms dr prof st jr sr gov sen rep gen col lt sgt capt maj adm inc co corp ltd "
-    "vs etc no jan feb mar apr jun jul aug sep sept oct nov dec u.s e.g i.e a.m p.m"
+# Words an answer uses to say where a claim comes from, not what it claims.
+_ATTRIBUTION_WORDS = frozenset(
+    "told tells reported reports reporting stated states saying "
+    "article articles passage passages source sources".split()
 )
-_STOPWORDS = _word_set(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each
-    few for from further had has have having he her here hers herself him himself his how
-    i if in into is it its itself just me more most my myself nor not now of off on once
-    only or other our ours ourselves out over own same she should so some such than that
-    the their theirs them themselves then there these they this those through to too under
-    until up very was we were what when where which while who whom why will with would you
-    your yours yourself yourselves may might must shall us one ones per via yet still
-    said says say saying told tells reported reports reporting according stated states
-    article articles passage passages source sources
-    """
-)
-_CALENDAR = _word_set(
+_NOT_NAMES = STOPWORDS | _ATTRIBUTION_WORDS
+_CALENDAR = frozenset(
     "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday"
+    "monday tuesday wednesday thursday friday saturday sunday".split()
 )
 _NUMBER_WORDS = {
     "two": "2", "three": "3", "four": "4", "five": "5",
@@ -67,34 +56,15 @@ def strip_reasoning(text: str) -> str:
     return _THINK.sub("", text).strip()
 
 
-def stem(word: str) -> str:
-    """A crude stemmer: enough to match "ferries" with "ferry" and "closed" with "close"."""
-    word = word.lower().replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    if len(word) > 4 and word.endswith("ies"):
-        word = word[:-3] + "y"
-    else:
-        for suffix in ("ing", "ed", "s"):
-            if len(word) > len(suffix) + 3 and word.endswith(suffix) and not word.endswith("ss"):
-                word = word[: -len(suffix)]
-                break
-    return word.removesuffix("e")[:6]
-
-
 def content_words(text: str) -> set[str]:
-    """Lower-cased, crudely stemmed words that carry meaning (no stopwords, no numbers)."""
-    return {
-        stem(w)
-        for w in _WORD.findall(text)
-        if w.lower() not in _STOPWORDS and not w.isdigit() and len(w) > 1
-    }
+    """The terms that carry meaning (see `retrieval.text.content_words`), attribution aside."""
+    return _content_words(text, ignore=_ATTRIBUTION_WORDS)
 
 
 def numbers_in(text: str) -> set[str]:
     """Numbers written in digits (commas dropped) or as common number words."""
     found = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
-    found |= {_NUMBER_WORDS[w.lower()] for w in _WORD.findall(text) if w.lower() in _NUMBER_WORDS}
+    found |= {_NUMBER_WORDS[w.lower()] for w in words(text) if w.lower() in _NUMBER_WORDS}
     return found
 
 
@@ -105,15 +75,15 @@ def hard_facts(claim: str) -> set[str]:
     `known_facts` gives them, so `hard_facts(claim) - known_facts(passage)` is what the
     claim says that the passage does not.
     """
-    words = _WORD.findall(claim)
-    names = {stem(w) for w in words[1:] if w[:1].isupper() and w.lower() not in _STOPWORDS}
-    calendar = {stem(w) for w in words if w[:1].isupper() and w.lower() in _CALENDAR}
+    found = words(claim)
+    names = {stem(w) for w in found[1:] if w[:1].isupper() and w.lower() not in _NOT_NAMES}
+    calendar = {stem(w) for w in found if w[:1].isupper() and w.lower() in _CALENDAR}
     return numbers_in(claim) | names | calendar
 
 
 def known_facts(text: str) -> set[str]:
     """Every number, content word and calendar word of `text`, as `hard_facts` gives them."""
-    calendar = {stem(w) for w in _WORD.findall(text) if w.lower() in _CALENDAR}
+    calendar = {stem(w) for w in words(text) if w.lower() in _CALENDAR}
     return numbers_in(text) | content_words(text) | calendar
 
 
@@ -123,46 +93,29 @@ def date_words(day: date | None) -> str:
     return f"{day.isoformat()} {day.day} {day:%B} {day:%b} {day.year} {day.month}"
 
 
-_BOUNDARY = re.compile(rf"[.!?]+[\"'”’)]*(?:\s*{_MARKER})*(?=\s+[\"'“‘(\[A-Z0-9*•-])")
-
-
-def _ends_sentence(line: str, match: re.Match[str]) -> bool:
-    if not match.group().startswith("."):
-        return True
-    word = re.search(r"[\w.]*$", line[: match.start()])
-    token = word.group() if word else ""
-    if token.lower() in _ABBREVIATIONS or re.fullmatch(r"[A-Z]", token):
-        return False  # "Dr. Lee", "J. Smith", "the U.S. Navy"
-    return not (token.isdigit() and not line[: match.start() - len(token)].strip())  # "1. "
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`, whitespace trimmed.
-
-    A sentence ends at `.`, `!` or `?` (plus closing quotes and any `[n]` markers that
-    follow) before whitespace and a capital, digit, quote, bracket or bullet; and at
-    every line break. Common abbreviations ("Dr.", "U.S."), initials and list numbers
-    don't end one.
-    """
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = 0
-        for match in _BOUNDARY.finditer(line.group()):
-            if _ends_sentence(line.group(), match):
-                spans.append((line.start() + start, line.start() + match.end()))
-                start = match.end()
-        spans.append((line.start() + start, line.end()))
-    trimmed = []
-    for a, b in spans:
-        piece = text[a:b]
-        a += len(piece) - len(piece.lstrip())
-        b -= len(piece) - len(piece.rstrip())
-        if b > a:
-            trimmed.append((a, b))
-    return trimmed
+def sentence_spans(text: str) -> list[Span]:
+    """(start, end) of each sentence of an answer, as `retrieval.text.split_sentences`
+    finds them, except that `[n]` markers after a sentence's stop stay with it
+    ("It closed. [1] Then …" is "It closed. [1]" and "Then …"), and so do markers on a
+    line of their own."""
+    spans: list[Span] = []
+    for start, end in _split_text(text):
+        markers = _LEADING_MARKERS.match(text, start, end)
+        alone = markers is not None and markers.end() == end
+        if markers and spans and (alone or "\n" not in text[spans[-1][1] : start]):
+            spans[-1] = (spans[-1][0], markers.end())
+            start = (
+                markers.end()
+                + len(text[markers.end() : end])
+                - len(text[markers.end() : end].lstrip())
+            )
+        if start < end:
+            spans.append((start, end))
+    return spans
 
 
 def split_sentences(text: str) -> list[str]:
+    """The sentences of an answer (see `sentence_spans`)."""
     return [text[a:b] for a, b in sentence_spans(text)]
 
 
@@ -210,7 +163,7 @@ def strip_attribution(claim: str, outlets: Sequence[str], days: Sequence[date]) 
 
 
 def normalize_phrase(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower().replace("’", "'")))
+    return " ".join(words(text.lower().replace("’", "'")))
 
 
 def marker_numbers(text: str) -> list[int]:

@@ -16,7 +16,7 @@ from datetime import date
 
 import numpy as np
 
-from retrieval.answer.prompts import render_prompt
+from retrieval.answer.prompts import refusal_text
 from retrieval.embed.embedder import Embedder
 from retrieval.records import Answer, Chunk, Citation, Passage, Turn
 from retrieval.text.words import tokenize
@@ -286,12 +286,11 @@ def proper_names(question: str) -> set[str]:
 def _attributed(citation: Citation) -> str:
     """`On 2026-03-12, Harbor Gazette reported: “…” [1]` — who said it, and when."""
     quote = f"“{citation.quote}” [{citation.n}]"
-    who = citation.source or "an article"
     if citation.published_at:
+        who = citation.source or "an article"
         return f"On {citation.published_at.isoformat()}, {who} reported: {quote}"
-    return f"{who[0].upper()}{who[1:]} reported: {quote}"
+    return f"{citation.source or 'An article'} reported: {quote}"  # "harbour-notes.txt" as is
 
 
 def refusal(question: str, as_of: date | None) -> Answer:
-    scope = f" published up to {as_of.isoformat()}" if as_of and as_of < date.today() else ""
-    return Answer(question=question, text=render_prompt("refusal", scope=scope), refused=True)
+    return Answer(question=question, text=refusal_text(as_of), refused=True)

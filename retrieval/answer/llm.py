@@ -15,8 +15,9 @@ its citations support, the extractive answer is given instead, marked
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
-import queue
 import threading
 import time
 from collections.abc import Sequence
@@ -32,7 +33,7 @@ from retrieval.answer.claims import strip_reasoning, without_markers
 from retrieval.answer.extractive import refusal
 from retrieval.answer.prompts import render_prompt
 from retrieval.answer.verify import CitationChecker
-from retrieval.config import Settings
+from retrieval.config import HISTORY_TURNS, Settings
 from retrieval.embed.embedder import Embedder
 from retrieval.errors import ConfigError, LLMError
 from retrieval.records import Answer, Passage, Turn
@@ -42,10 +43,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HISTORY_TURNS = 3  # earlier exchanges shown to the LLM
 HISTORY_ANSWER_CHARS = 600
 MAX_QUERY_CHARS = 300  # a rewritten follow-up longer than this is not a search query
 LLM_EXTRA = "pip install 'newsbot[llm]'"
+LLM_WORKERS = 4  # threads for models that only answer synchronously
 
 _EXAMPLE_MODELS = {"openai": "gpt-4o-mini", "ollama": "llama3.1"}
 
@@ -130,30 +131,54 @@ def _ollama_model(settings: Settings) -> BaseChatModel:
     )
 
 
+class _LLMLoop:
+    """One event loop, on one daemon thread, that every LLM call of the process runs on.
+
+    A call is `model.ainvoke` under `asyncio.wait_for`: when it takes too long its task
+    is cancelled, which ends the HTTP request, so nothing piles up however many calls
+    time out. Models without a native async path run on the loop's executor of
+    `LLM_WORKERS` threads. Being a daemon, the thread never holds up the program's exit.
+    """
+
+    _lock = threading.Lock()
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def get(cls) -> asyncio.AbstractEventLoop:
+        with cls._lock:
+            if cls._loop is None or cls._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                loop.set_default_executor(
+                    concurrent.futures.ThreadPoolExecutor(
+                        LLM_WORKERS, thread_name_prefix="newsbot-llm-sync"
+                    )
+                )
+                threading.Thread(target=loop.run_forever, name="newsbot-llm", daemon=True).start()
+                cls._loop = loop
+            return cls._loop
+
+
+async def _ainvoke(model: BaseChatModel, messages: list[BaseMessage], timeout: float) -> object:
+    return await asyncio.wait_for(model.ainvoke(messages), timeout)
+
+
 def invoke_with_timeout(
     model: BaseChatModel, messages: Sequence[BaseMessage], timeout: float
 ) -> str:
     """The model's reply text, or LLMError when it fails or takes longer than `timeout` s.
 
-    The call runs in a daemon thread, so a hung server can't hold up an answer (or the
-    program's exit); the HTTP client's own timeout ends the request itself.
+    The call runs on the one LLM event loop (see `_LLMLoop`), cancelled at the timeout.
     """
-    results: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
-
-    def call() -> None:
-        try:
-            results.put((True, model.invoke(list(messages))))
-        except Exception as exc:  # handed to the caller below
-            results.put((False, exc))
-
-    threading.Thread(target=call, name="newsbot-llm", daemon=True).start()
+    future = asyncio.run_coroutine_threadsafe(
+        _ainvoke(model, list(messages), timeout), _LLMLoop.get()
+    )
     try:
-        ok, value = results.get(timeout=timeout)
-    except queue.Empty:
+        value = future.result(timeout + 1.0)  # the loop itself cancels it at `timeout`
+    except (TimeoutError, concurrent.futures.TimeoutError):
+        future.cancel()
         raise LLMError(f"The LLM did not answer within {timeout:g} s.") from None
-    if not ok:
-        assert isinstance(value, Exception)
-        raise LLMError(f"The LLM failed: {type(value).__name__}: {value}") from value
+    except Exception as exc:
+        raise LLMError(f"The LLM failed: {type(exc).__name__}: {exc}") from exc
     text = value.text if isinstance(value, AIMessage) else str(value)
     return strip_reasoning(text)
 

@@ -10,6 +10,7 @@ when a variable is missing or unknown, so a prompt and its caller can't drift ap
 from __future__ import annotations
 
 import string
+from datetime import date
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -70,3 +71,10 @@ def _read(name: str, directory: Traversable) -> PromptTemplate:
 
 def render_prompt(name: str, **values: object) -> str:
     return load_prompt(name).render(**values)
+
+
+def refusal_text(as_of: date | None = None) -> str:
+    """What newsbot says when its articles don't answer (prompts/refusal.txt); an as-of
+    day in the past narrows it to the articles published up to then."""
+    scope = f" published up to {as_of.isoformat()}" if as_of and as_of < date.today() else ""
+    return render_prompt("refusal", scope=scope)

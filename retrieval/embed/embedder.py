@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from retrieval.config import Settings, is_bundled
 from retrieval.errors import ConfigError
@@ -80,8 +79,8 @@ class TorchEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-class Embedder(Embeddings):
-    """A LangChain `Embeddings` over one encoder; the model loads on first use."""
+class Embedder:
+    """One encoder for the whole engine; the model loads on first use."""
 
     def __init__(self, settings: Settings) -> None:
         self.model_name = settings.embedding_model
@@ -135,12 +134,6 @@ class Embedder(Embeddings):
             while len(self._recent) > RECENT_TEXTS:
                 self._recent.popitem(last=False)
         return np.stack(rows) if rows else self.encode([])
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
 
 
 @cache

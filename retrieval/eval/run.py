@@ -23,6 +23,7 @@ from retrieval.errors import EvalDataError, NewsbotError
 from retrieval.eval.data import EvalQuestion, load_corpus, load_qrels
 from retrieval.eval.metrics import STAGES, answer_quoted, dedupe, peak_memory_mb
 from retrieval.eval.report import EvalReport, IngestStats, QuestionResult
+from retrieval.records import Progress
 
 log = logging.getLogger(__name__)
 
@@ -41,35 +42,34 @@ def _eval_settings(settings: Settings, data_dir: Path, corpus_path: Path) -> Set
 
 
 def ask_all(
-    engine: Engine, questions: Sequence[EvalQuestion], *, progress: bool = False
+    engine: Engine, questions: Sequence[EvalQuestion], *, progress: Progress | None = None
 ) -> list[QuestionResult]:
-    """Ask each question once; a question the engine rejects counts as a miss."""
-    from tqdm import tqdm
+    """Ask each question once; a question the engine rejects counts as a miss.
 
-    results = []
-    for question in tqdm(questions, desc="Asking", unit=" questions", disable=not progress):
-        started = time.perf_counter()
-        try:
-            answer = engine.ask(question.question, as_of=question.as_of)
-        except NewsbotError as exc:
-            elapsed = (time.perf_counter() - started) * 1000
-            results.append(
-                QuestionResult(question.uid, question.gold, [], False, elapsed, str(exc))
-            )
-            continue
-        elapsed = (time.perf_counter() - started) * 1000
-        ranking = dedupe(p.chunk.article_id for p in answer.passages)
-        quoted = (
-            answer_quoted(question.answer, [c.quote for c in answer.citations])
-            if question.answer
-            else None
-        )
-        results.append(
-            QuestionResult(
-                question.uid, question.gold, ranking, answer.refused, elapsed, "", quoted
-            )
-        )
+    `progress("ask", questions_asked, len(questions))` is called after each question."""
+    results: list[QuestionResult] = []
+    for question in questions:
+        results.append(_ask_one(engine, question))
+        if progress is not None:
+            progress("ask", len(results), len(questions))
     return results
+
+
+def _ask_one(engine: Engine, question: EvalQuestion) -> QuestionResult:
+    started = time.perf_counter()
+    try:
+        answer = engine.ask(question.question, as_of=question.as_of)
+    except NewsbotError as exc:
+        elapsed = (time.perf_counter() - started) * 1000
+        return QuestionResult(question.uid, question.gold, [], False, elapsed, str(exc))
+    elapsed = (time.perf_counter() - started) * 1000
+    ranking = dedupe(p.chunk.article_id for p in answer.passages)
+    quoted = (
+        answer_quoted(question.answer, [c.quote for c in answer.citations])
+        if question.answer
+        else None
+    )
+    return QuestionResult(question.uid, question.gold, ranking, answer.refused, elapsed, "", quoted)
 
 
 def run_eval(
@@ -79,7 +79,7 @@ def run_eval(
     *,
     as_of_field: str | None = None,
     limit: int | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
     embedder: Embedder | None = None,
 ) -> EvalReport:
     """Ingest the corpus into a temporary store, ask every question, measure everything.

@@ -1,8 +1,8 @@
 """A BM25 index kept in memory and grown as chunks are stored.
 
 Dense vectors miss rare names and numbers ("Nebenzia", "1,500"); BM25 catches them.
-Postings are numpy arrays, so scoring a query touches only the documents that share
-a term with it.
+Postings are flat numpy arrays, so scoring a query touches only the documents that
+share a term with it, and a snapshot can memory-map them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,13 @@ class GrowingArray:
         self._data = np.zeros(shape, dtype=dtype)
         self.size = 0
 
+    @classmethod
+    def wrap(cls, array: np.ndarray) -> GrowingArray:
+        """Around an existing array (read-only or memory-mapped: the first `extend` copies)."""
+        grown = cls(array.dtype)
+        grown._data, grown.size = array, len(array)
+        return grown
+
     @property
     def values(self) -> np.ndarray:
         return self._data[: self.size]
@@ -44,20 +51,56 @@ class GrowingArray:
 class BM25Index:
     """BM25 over documents numbered 0, 1, 2... in the order they were added.
 
-    Documents are added in batches and retired by number; each batch adds one segment
-    to the postings of its terms, merged the first time a query needs that term. So
-    adding a batch costs only its own tokenizing, however large the index already is.
-    Retired documents keep their number and no longer score or count.
+    Postings live in flat arrays (CSR: a vocabulary of term numbers, `offsets`, `docs`,
+    `tfs`), as loaded from a snapshot; documents added since are pending segments per
+    term, merged into a term's postings the first time a query needs it and into the
+    flat arrays by `frozen` (when a snapshot is written). Retired documents keep their
+    number and no longer score or count.
     """
 
     def __init__(self, texts: Sequence[str] = (), *, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
-        self._segments: dict[str, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
+        self._vocab: dict[str, int] = {}
+        self._offsets = np.zeros(1, dtype=np.int64)
+        self._docs = np.zeros(0, dtype=np.int32)
+        self._tfs = np.zeros(0, dtype=np.uint16)
+        self._pending: dict[str, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
         self._lengths = GrowingArray(np.float32)
         self._alive = GrowingArray(np.bool_)
         self._alive_count = 0
         self._alive_length = 0.0
         self.add(texts)
+
+    @classmethod
+    def from_arrays(cls, terms: Sequence[str], arrays: dict[str, np.ndarray]) -> BM25Index:
+        """An index over flat arrays (as `frozen` returned them; they may be memory-mapped)."""
+        index = cls()
+        index._vocab = {term: n for n, term in enumerate(terms)}
+        index._offsets, index._docs, index._tfs = arrays["offsets"], arrays["docs"], arrays["tfs"]
+        index._lengths = GrowingArray.wrap(arrays["lengths"])
+        index._alive = GrowingArray.wrap(np.array(arrays["alive"], dtype=np.bool_))
+        alive = index._alive.values
+        index._alive_count = int(np.count_nonzero(alive))
+        index._alive_length = float(index._lengths.values[alive].sum(dtype=np.float64))
+        return index
+
+    def frozen(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """The terms and flat arrays of every posting, pending ones merged in."""
+        terms = list(self._vocab) + [t for t in self._pending if t not in self._vocab]
+        parts = [self._postings(term) for term in terms]
+        sizes = np.array([len(p[0]) if p else 0 for p in parts], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        empty = (np.zeros(0, np.int32), np.zeros(0, np.uint16))
+        docs = np.concatenate([(p or empty)[0] for p in parts] or [empty[0]])
+        tfs = np.concatenate([(p or empty)[1] for p in parts] or [empty[1]])
+        arrays: dict[str, np.ndarray] = {
+            "offsets": offsets,
+            "docs": docs.astype(np.int32),
+            "tfs": tfs.astype(np.uint16),
+            "lengths": self._lengths.values,
+            "alive": self._alive.values,
+        }
+        return terms, arrays
 
     def __len__(self) -> int:
         """Documents added so far, retired ones included (the numbering's extent)."""
@@ -72,6 +115,12 @@ class BM25Index:
         """One flag per document: not retired (a view; don't write to it)."""
         return self._alive.values
 
+    @property
+    def nbytes(self) -> int:
+        pending = sum(d.nbytes + t.nbytes for segs in self._pending.values() for d, t in segs)
+        flat = self._offsets.nbytes + self._docs.nbytes + self._tfs.nbytes
+        return flat + pending + 100 * len(self._vocab) + 8 * len(self)
+
     def add(self, texts: Sequence[str]) -> None:
         first = len(self)
         postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -83,8 +132,8 @@ class BM25Index:
                 postings[term].append((first + offset, tf))
         for term, rows in postings.items():
             docs = np.fromiter((d for d, _ in rows), dtype=np.int32, count=len(rows))
-            tfs = np.fromiter((tf for _, tf in rows), dtype=np.float32, count=len(rows))
-            self._segments[term].append((docs, tfs))
+            tfs = np.fromiter((min(tf, 65535) for _, tf in rows), dtype=np.uint16, count=len(rows))
+            self._pending[term].append((docs, tfs))
         self._lengths.extend(lengths)
         self._alive.extend(np.ones(len(texts), dtype=np.bool_))
         self._alive_count += len(texts)
@@ -99,15 +148,23 @@ class BM25Index:
                 self._alive_length -= float(self._lengths.values[doc])
 
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """The term's (documents, term frequencies), its segments merged into one."""
-        segments = self._segments.get(term)
-        if not segments:
+        """The term's (documents, term frequencies): its flat slice and pending segments."""
+        number = self._vocab.get(term)
+        pending = self._pending.get(term)
+        if number is None and not pending:
             return None
+        segments = list(pending or [])
         if len(segments) > 1:
             docs = np.concatenate([d for d, _ in segments])
-            tfs = np.concatenate([t for _, t in segments])
-            segments[:] = [(docs, tfs)]
-        return segments[0]
+            segments[:] = [(docs, np.concatenate([t for _, t in segments]))]
+            self._pending[term] = list(segments)
+        if number is None:
+            return segments[0]
+        begin, end = int(self._offsets[number]), int(self._offsets[number + 1])
+        flat = (self._docs[begin:end], self._tfs[begin:end])
+        if not segments:
+            return flat
+        return np.concatenate([flat[0], segments[0][0]]), np.concatenate([flat[1], segments[0][1]])
 
     def idf(self, term: str) -> float:
         postings = self._postings(term)
@@ -128,7 +185,8 @@ class BM25Index:
             idf = self.idf(term)
             if idf <= 0:
                 continue
-            docs, tfs = self._postings(term)  # type: ignore[misc]
+            docs, counts = self._postings(term)  # type: ignore[misc]
+            tfs = counts.astype(np.float32)
             norm = self.k1 * (1 - self.b + self.b * lengths[docs] / average)
             scores[docs] += idf * tfs * (self.k1 + 1) / (tfs + norm)
         scores[~self._alive.values] = 0.0

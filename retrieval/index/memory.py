@@ -15,6 +15,7 @@ from functools import cache
 import numpy as np
 
 from retrieval.index.bm25 import BM25Index, GrowingArray, top_rows
+from retrieval.index.chunks import ChunkTable
 from retrieval.index.store import date_ord
 from retrieval.records import Chunk
 
@@ -42,11 +43,49 @@ class SpaceIndex:
 
     def __init__(self, dimension: int) -> None:
         self.dimension = dimension
-        self._chunks: list[Chunk | None] = []
+        self._chunks = ChunkTable()
+        self._ids: list[str] = []
         self._rows: dict[str, int] = {}
         self._vectors = GrowingArray(np.float32, dimension)
         self._days = GrowingArray(np.int32)
         self.lexical = BM25Index()  # also knows which rows are live
+
+    @classmethod
+    def from_arrays(
+        cls, ids: list[str], terms: list[str], arrays: dict[str, np.ndarray]
+    ) -> SpaceIndex:
+        """An index over the arrays `arrays` returned (they may be memory-mapped)."""
+        index = cls(int(arrays["vectors"].shape[1]))
+        index._chunks = ChunkTable(arrays["blob"], arrays["blob_offsets"])
+        index._vectors = GrowingArray.wrap(arrays["vectors"])
+        index._days = GrowingArray.wrap(arrays["days"])
+        index.lexical = BM25Index.from_arrays(terms, arrays)
+        live = index.lexical.live
+        index._ids = ids
+        index._rows = {cid: row for row, cid in enumerate(ids) if live[row]}
+        for row in np.flatnonzero(~live).tolist():
+            index._chunks.remove(row)
+        return index
+
+    def arrays(self) -> tuple[list[str], list[str], dict[str, np.ndarray]]:
+        """(ids by row, BM25 terms, flat arrays): everything a snapshot holds."""
+        terms, arrays = self.lexical.frozen()
+        blob, offsets = self._chunks.encoded()
+        arrays |= {
+            "vectors": self._vectors.values,
+            "days": self._days.values,
+            "blob": blob,
+            "blob_offsets": offsets,
+        }
+        return self._ids, terms, arrays
+
+    @property
+    def nbytes(self) -> int:
+        """Roughly the memory this index holds, mapped files included."""
+        rows = len(self._ids)
+        python = 150 * rows + 100 * len(self._rows)  # the ids and the id -> row table
+        arrays = self._vectors.values.nbytes + self._days.values.nbytes
+        return python + arrays + self.lexical.nbytes + self._chunks.nbytes
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -57,13 +96,14 @@ class SpaceIndex:
     @property
     def retired(self) -> float:
         """The share of rows that belong to removed chunks."""
-        return 1 - len(self._rows) / len(self._chunks) if self._chunks else 0.0
+        return 1 - len(self._rows) / len(self._ids) if self._ids else 0.0
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Add chunks with their (normalised) vectors; a chunk already here is replaced."""
         self.remove([c.id for c in chunks if c.id in self._rows])
-        first = len(self._chunks)
+        first = len(self._ids)
         self._chunks.extend(chunks)
+        self._ids.extend(c.id for c in chunks)
         self._rows.update((c.id, first + i) for i, c in enumerate(chunks))
         self._vectors.extend(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension))
         self._days.extend(np.array([date_ord(c.published_at) for c in chunks], dtype=np.int32))
@@ -72,7 +112,7 @@ class SpaceIndex:
     def remove(self, chunk_ids: Iterable[str]) -> None:
         rows = [self._rows.pop(cid) for cid in chunk_ids if cid in self._rows]
         for row in rows:
-            self._chunks[row] = None
+            self._chunks.remove(row)
         self.lexical.remove(rows)
 
     def compacted(self) -> SpaceIndex:
@@ -97,13 +137,20 @@ class SpaceIndex:
         dense: int,
         lexical: int,
         max_day: int | None,
+        nearest: Sequence[str] | None = None,
     ) -> tuple[list[Hit], dict[str, float]]:
         """The `dense` nearest chunks and the `lexical` best BM25 matches, with the BM25
-        score of every chunk found either way."""
+        score of every chunk found either way. With `nearest` (the ids an approximate
+        index found nearest), those are the dense candidates and no vector is scanned."""
         allowed = self._allowed(max_day)
-        similarity = self._vectors.values @ query
-        similarity[~allowed] = -np.inf
-        rows = set(top_rows(similarity + 2.0, dense).tolist())  # shifted: top_rows wants > 0
+        vectors = self._vectors.values
+        if nearest is None:
+            similarity = vectors @ query
+            similarity[~allowed] = -np.inf
+            rows = set(top_rows(similarity + 2.0, dense).tolist())  # shifted: wants > 0
+        else:
+            found = (self._rows.get(cid) for cid in nearest)
+            rows = {row for row in found if row is not None and allowed[row]}
         bm25 = self.lexical.scores(query_text) if lexical > 0 else np.zeros(len(allowed))
         bm25[~allowed] = 0.0
         rows.update(top_rows(bm25, lexical).tolist())
@@ -111,6 +158,7 @@ class SpaceIndex:
         for row in sorted(rows):
             chunk = self._chunks[row]
             assert chunk is not None  # only live rows are allowed
-            hits.append(Hit(chunk, float(similarity[row]), self._vectors.values[row]))
+            vector = np.asarray(vectors[row], dtype=np.float32)
+            hits.append(Hit(chunk, float(vector @ query), vector))
             scores[chunk.id] = float(bm25[row])
         return hits, scores

@@ -15,14 +15,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
 from retrieval.embed.embedder import Embedder
+from retrieval.index import snapshot
 from retrieval.index.memory import Hit, SpaceIndex, single_threaded_blas
 from retrieval.index.store import NO_DATE, Store, date_ord
 from retrieval.records import Chunk, Passage
@@ -54,13 +56,33 @@ class Searcher:
     loaded index in place. Another process's writes (a CLI ingest beside the running
     bot) change the store's version of the space, noticed within RECHECK_SECONDS, and
     the index is loaded again.
+
+    With `snapshots` (a folder), an index is opened from its snapshot there when that
+    reflects the store's version, and written there after a load from the store and when
+    it is closed after this process's writes. With `memory_mb`, the least recently used
+    spaces are closed (their indexes dropped) while the indexes hold more than that.
+    With `exact_up_to`, a space with more chunks takes its dense candidates from the
+    store's approximate (HNSW) index under the same as-of filter instead of a full scan.
     """
 
-    def __init__(self, store: Store, embedder: Embedder, weights: SearchWeights | None = None):
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        weights: SearchWeights | None = None,
+        *,
+        snapshots: Path | None = None,
+        memory_mb: float | None = None,
+        exact_up_to: int | None = None,
+    ):
         self.store = store
         self.embedder = embedder
         self.weights = weights or SearchWeights()
-        self._indexes: dict[str, SpaceIndex] = {}
+        self.snapshots = snapshots
+        self.memory_mb = memory_mb
+        self.exact_up_to = exact_up_to  # larger spaces take dense candidates from the store
+        self._indexes: OrderedDict[str, SpaceIndex] = OrderedDict()  # least recently used first
+        self._unsaved: set[str] = set()  # spaces whose snapshot lags this process's writes
         self._checked: dict[str, float] = {}  # when each space's version was last read
         self._versions: dict[str, str | None] = {}  # the store's version each index holds
         self._lock = threading.RLock()  # guards the indexes while they are read or changed
@@ -72,6 +94,7 @@ class Searcher:
             if space in self._indexes:
                 self._indexes[space].add(chunks, vectors)
                 self._versions[space] = self.store.written_version(space)
+                self._unsaved.add(space)
 
     def removed(self, space: str, chunk_ids: Sequence[str]) -> None:
         with self._lock:
@@ -79,6 +102,7 @@ class Searcher:
             if index is not None:
                 index.remove(chunk_ids)
                 self._versions[space] = self.store.written_version(space)
+                self._unsaved.add(space)
                 if index.retired > COMPACT_WHEN_RETIRED:
                     self._indexes[space] = index.compacted()
 
@@ -101,7 +125,7 @@ class Searcher:
             loaded: SpaceIndex | None = None
             if index is None or version != known:
                 started = time.perf_counter()
-                loaded = self._load(space)  # what is written meanwhile makes a new version
+                loaded = self._load(space, version)  # a write meanwhile makes a new version
                 log.info(
                     "loaded the index of %s: %d chunks in %.1f s",
                     space,
@@ -111,14 +135,51 @@ class Searcher:
             with self._lock:
                 if loaded is not None:
                     self._indexes[space], self._versions[space] = loaded, version
+                    self._unsaved.discard(space)
                 self._checked[space] = time.monotonic()
-                return self._indexes[space]
+                self._indexes.move_to_end(space)
+                found = self._indexes[space]
+                self._keep_within_budget()
+                return found
 
-    def _load(self, space: str) -> SpaceIndex:
+    def _load(self, space: str, version: str) -> SpaceIndex:
+        folder = snapshot.folder_of(self.snapshots, space) if self.snapshots else None
+        if folder is not None and (opened := snapshot.load(folder, version)) is not None:
+            return opened
         index = SpaceIndex(self.embedder.dimension)
         for chunks, vectors in self.store.record_pages(space):
             index.add(chunks, vectors)
+        if folder is not None and len(index):
+            snapshot.save(index, folder, version)
         return index
+
+    def _keep_within_budget(self) -> None:
+        """Close the least recently used spaces while the indexes hold more than the budget
+        (the most recently used one always stays). Called with the lock held."""
+        if self.memory_mb is None:
+            return
+        budget = self.memory_mb * 1e6
+        while len(self._indexes) > 1 and sum(i.nbytes for i in self._indexes.values()) > budget:
+            space = next(iter(self._indexes))
+            self.close_space(space)
+
+    def close_space(self, space: str) -> None:
+        """Drop a space's index (written to its snapshot first if this process changed it);
+        the next question about it opens it again."""
+        with self._lock:
+            index = self._indexes.pop(space, None)
+            version = self._versions.pop(space, None)
+            self._checked.pop(space, None)
+            if index is not None and space in self._unsaved and version and self.snapshots:
+                snapshot.save(index, snapshot.folder_of(self.snapshots, space), version)
+            self._unsaved.discard(space)
+            log.debug("closed the index of %s", space)
+
+    def close(self) -> None:
+        """Close every space (writing the snapshots this process's writes made stale)."""
+        with self._lock:
+            for space in list(self._indexes):
+                self.close_space(space)
 
     def search(
         self, query: str, *, spaces: Sequence[str], as_of: date | None, k: int
@@ -128,14 +189,22 @@ class Searcher:
         hits: list[Hit] = []
         bm25: dict[str, float] = {}
         indexes = [self.index(space) for space in spaces]
+        dense = self.weights.dense_candidates
+        nearest = [
+            self.store.nearest(space, vector, dense, max_day)
+            if self.exact_up_to is not None and len(index) > self.exact_up_to
+            else None
+            for space, index in zip(spaces, indexes, strict=True)
+        ]
         with self._lock:
-            for index in indexes:
+            for index, approximate in zip(indexes, nearest, strict=True):
                 found, scores = index.search(
                     vector,
                     query,
-                    dense=self.weights.dense_candidates,
+                    dense=dense,
                     lexical=self.weights.lexical_candidates if self.weights.lexical > 0 else 0,
                     max_day=max_day,
+                    nearest=approximate,
                 )
                 hits.extend(found)
                 bm25.update(scores)

@@ -263,6 +263,18 @@ class Store:
             ]
             yield chunks, np.asarray(rows["embeddings"], dtype=np.float32)
 
+    def nearest(self, space: str, vector: np.ndarray, k: int, max_day: int | None) -> list[str]:
+        """The ids of about the `k` chunks nearest `vector` by chromadb's approximate (HNSW)
+        index, published by `max_day` (or undated)."""
+        collection = self._collection(space)
+        if collection is None:
+            return []
+        where = {"published_ord": {"$lte": max_day}} if max_day is not None else None
+        rows = collection.query(
+            query_embeddings=[vector.tolist()], n_results=k, where=where, include=[]
+        )
+        return [str(cid) for cid in rows["ids"][0]]
+
     def _pages(self, space: str, include: list[str], size: int = 5000) -> Iterator[Any]:
         """All rows, a page of ids at a time (paging by offset instead makes chromadb
         scan from the start again for every page)."""

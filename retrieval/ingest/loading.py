@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from retrieval.config import Settings
 from retrieval.errors import SourceError
+from retrieval.ingest.fetch import FetchPolicy
 from retrieval.ingest.loaders import files, web
 from retrieval.ingest.loaders.feeds import IsStored, parse_feed
 from retrieval.ingest.loaders.html_page import parse_html
@@ -51,6 +52,7 @@ def iter_articles(
     client: httpx.Client | None = None,
     fetch_links: bool = True,
     is_stored: IsStored | None = None,
+    policy: FetchPolicy | None = None,
 ) -> Iterator[Article | SourceError]:
     """Articles from every source, and a `SourceError` for each one that cannot be read.
 
@@ -58,10 +60,13 @@ def iter_articles(
     redirects is made when needed, and closed at the end). With `fetch_links=False`, feed
     entries that carry only a summary are read from the summary, without going online;
     `is_stored(url)` says which entries' pages need no fetching, being stored already.
+    `policy` says which hosts URLs, redirects and feed entry pages may reach (default:
+    the command line's, any host); it is checked on every connection.
     """
     if isinstance(sources, str):
         sources = [sources]  # one source given as a bare string
-    reader = _Reader(settings, client, fetch_links, is_stored)
+    policy = policy or FetchPolicy.from_settings(settings, untrusted=False)
+    reader = _Reader(settings, client, fetch_links, is_stored, policy)
     try:
         for source in sources:
             yield from reader.read(source)
@@ -76,8 +81,10 @@ class _Reader:
         client: httpx.Client | None,
         fetch_links: bool,
         is_stored: IsStored | None,
+        policy: FetchPolicy,
     ):
         self.settings = settings
+        self.policy = policy
         self._client = client
         self._own_client = client is None
         self._fetch_links = fetch_links
@@ -86,7 +93,7 @@ class _Reader:
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
-            self._client = web.make_client(self.settings)
+            self._client = web.make_client(self.settings, self.policy)
         return self._client
 
     def close(self) -> None:
@@ -133,14 +140,20 @@ class _Reader:
             raise SourceError(
                 origin, f"unsupported file type {suffix} (readable: {files.SUPPORTED})"
             )
-        yield from self._parse(kind, data, origin)
+        yield from self._parse(kind, data, origin, path=path)
 
     def _read_url(self, url: str) -> Iterator[Article | SourceError]:
-        download = web.download(self.client, url, self.settings)
+        download = web.download(self.client, url, self.settings, self.policy)
         yield from self._parse(download.kind, download.data, url, download)
 
     def _parse(
-        self, kind: str, data: bytes, origin: str, download: web.Download | None = None
+        self,
+        kind: str,
+        data: bytes,
+        origin: str,
+        download: web.Download | None = None,
+        *,
+        path: Path | None = None,
     ) -> Iterator[Article | SourceError]:
         files.check_not_binary(data, origin)
         if kind == files.FEED:
@@ -155,11 +168,11 @@ class _Reader:
             elif kind == files.JSONL:
                 yield from parse_jsonl(text, origin)
             else:
-                yield parse_text(text, origin, markdown=kind == files.MARKDOWN)
+                yield parse_text(text, origin, markdown=kind == files.MARKDOWN, path=path)
 
     def _fetch_page(self, url: str) -> Article:
         """The article at a feed entry's link (raises SourceError)."""
-        download = web.download(self.client, url, self.settings)
+        download = web.download(self.client, url, self.settings, self.policy)
         if download.kind != files.HTML:
             raise SourceError(url, f"the link is not a web page ({download.media_type})")
         return parse_html(download.data, url, url=download.url)

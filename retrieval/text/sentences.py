@@ -48,6 +48,7 @@ _TIME_FOLLOWERS = frozenset(
     "mountain pacific local".split()
 )
 
+
 def split_sentences(text: str) -> list[Span]:
     """(start, end) offsets of each sentence in `text`: end exclusive, no outer whitespace."""
     spans: list[Span] = []

@@ -1,4 +1,9 @@
 """Words as search and answer checks see them: one stopword list, one stemmer, one tokenizer.
+
+`words` finds the words of a text as written; `stem` gives a word's term (lower-cased,
+Snowball-stemmed, with a few synonyms folded); `tokenize` gives the terms of a text's
+words that are not stopwords, in order (BM25 indexes these); `content_words` the set of
+them without numbers and single letters (the citation checker compares these).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ STOPWORDS = frozenset(
     other our ours ourselves out over own s same she should so some such t than that the their
     theirs them themselves then there these they this those through to too under until up
     very was we were what when where which while who whom why will with would you your yours
-    yourself yourselves said says say according last week year new one two""".split()
+    yourself yourselves said says say according last week year new one two
+    might must shall per via yet still ones""".split()
 )
 
 
@@ -52,7 +58,28 @@ def _term(word: str) -> str:
     return _CANONICAL.get(stem, stem)
 
 
+def words(text: str) -> list[str]:
+    """The words of `text` as written (letters and digits, with an inner apostrophe)."""
+    return _TOKEN.findall(text)
+
+
+def stem(word: str) -> str:
+    """A word's term: "Ferries" -> "ferri", "closed" -> "close", "rejected" -> "deni"."""
+    return _term(word.casefold().replace("’", "'"))
+
+
 def tokenize(text: str) -> list[str]:
     """Content words, lower-cased and Snowball-stemmed; stopwords dropped, synonyms folded."""
-    words = _TOKEN.findall(text.casefold().replace("’", "'"))
-    return [_term(w) for w in words if w not in STOPWORDS]
+    found = _TOKEN.findall(text.casefold().replace("’", "'"))
+    return [_term(w) for w in found if w not in STOPWORDS]
+
+
+def content_words(text: str, *, ignore: frozenset[str] = frozenset()) -> set[str]:
+    """The terms of `text` that carry meaning: no stopwords (nor words in `ignore`, given
+    lower-cased), numbers or single letters."""
+    found = _TOKEN.findall(text.casefold().replace("’", "'"))
+    return {
+        _term(w)
+        for w in found
+        if w not in STOPWORDS and w not in ignore and len(w) > 1 and not w.isdigit()
+    }

@@ -26,6 +26,7 @@ from retrieval.records import (
     ArticleSummary,
     Citation,
     IngestReport,
+    Progress,
     Turn,
 )
 
@@ -89,7 +90,7 @@ class FakeKnowledge:
         return [a for a in self.articles if a.space in spaces]
 
     def ingest(self, sources: Sequence[str], *, space: str = SHARED_SPACE,
-               progress: bool = False) -> IngestReport:
+               progress: Progress | None = None, untrusted: bool = False) -> IngestReport:
         return self.report
 
     def forget(self, article_id: str, *, space: str = SHARED_SPACE) -> ArticleSummary:

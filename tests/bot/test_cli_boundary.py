@@ -134,6 +134,7 @@ def fake_engine(*answers: Answer | Exception) -> Any:
     engine = create_autospec(Engine, instance=True)
     engine.ask.side_effect = list(answers)
     engine.sources.return_value = []
+    engine.history_turns = Engine.history_turns
     return engine
 
 

@@ -9,7 +9,7 @@ from unittest.mock import MagicMock
 import discord
 import pytest
 
-from bot.cooldown import Cooldowns
+from bot.cooldown import Cooldowns, IngestCooldown
 from bot.discord_app import NewsBot, create_bot
 from bot.safe_send import NO_MENTIONS
 from retrieval.records import SHARED_SPACE, Answer, IngestReport, Turn
@@ -232,7 +232,7 @@ async def test_ingest_adds_to_this_servers_articles(slashbot: NewsBot, fake_engi
 
     interaction.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
     fake_engine.ingest.assert_called_once_with(
-        ["http://93.184.216.34/feed.xml"], space=f"guild-{GUILD}"
+        ["http://93.184.216.34/feed.xml"], space=f"guild-{GUILD}", untrusted=True
     )
     assert followup_texts(interaction) == [
         "Done: added 1 article from <http://93.184.216.34/feed.xml> (4 passages)."
@@ -250,6 +250,22 @@ async def test_ingest_reports_what_could_not_be_read(
         "I couldn't add anything from <http://93.184.216.34/x>.\nWhat went wrong:\n"
         "- <http://93.184.216.34/x>: the server answered 404"  # no link previews
     ]
+
+
+async def test_ingest_has_a_cooldown_per_server(slashbot: NewsBot, fake_engine: Any) -> None:
+    slashbot.ingest_cooldowns = Cooldowns(rate=1, per=60, error=IngestCooldown)
+    url = "http://93.184.216.34/feed.xml"
+    await invoke(slashbot, "ingest", make_interaction(slashbot, manage_guild=True), url=url)
+    again = make_interaction(slashbot, manage_guild=True)
+    await invoke(slashbot, "ingest", again, url=url)
+    other_server = make_interaction(slashbot, guild_id=GUILD + 1, manage_guild=True)
+    await invoke(slashbot, "ingest", other_server, url=url)
+
+    assert ephemeral_notice(again) in (
+        f"This server is adding articles faster than I can fetch them — try again in {s} s."
+        for s in (60, 59)
+    )
+    assert fake_engine.ingest.call_count == 2  # this server once, the other server once
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ import pytest
 
 from bot.formatting import (
     CONTENT_LIMIT,
-    DEFAULT_REFUSAL,
     EMBED_DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     Reply,
@@ -145,7 +144,12 @@ def test_a_refusal_is_a_short_sentence_without_an_embed() -> None:
     assert format_answer(answer) == [Reply(content="I couldn't find that in my articles.")]
 
     empty = Answer(question="q", text="", refused=True)
-    assert format_answer(empty) == [Reply(content=DEFAULT_REFUSAL)]
+    assert format_answer(empty) == [
+        Reply(
+            content="I couldn't find an answer to that in the articles I have. "
+            "Try rephrasing, or add articles that cover it."
+        )
+    ]  # the text of prompts/refusal.txt
 
 
 def test_many_long_sources_spill_into_more_messages_within_the_limits() -> None:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from retrieval.errors import SourceError
 from retrieval.ingest.loaders.fields import build_article, parse_date
@@ -54,7 +55,7 @@ def parse_feed(
         )
     outlet = " ".join(str(parsed.feed.get("title", "")).split())
     for number, entry in enumerate(parsed.entries, start=1):
-        link = str(entry.get("link", "")).strip()
+        link = entry_link(entry)
         entry_origin = link or f"{origin}:entry {number}"
         try:
             yield _entry_article(entry, entry_origin, outlet, fetch_page, is_stored)
@@ -73,7 +74,7 @@ def _entry_article(
     is_stored: IsStored | None,
 ) -> Article:
     title = str(entry.get("title", ""))
-    link = str(entry.get("link", "")).strip()
+    link = entry_link(entry)
     text = _entry_text(entry)
     published = _entry_date(entry, origin)
     author = str(entry.get("author", ""))
@@ -117,6 +118,14 @@ def _entry_article(
         author=author,
         summary_only=summary_only,
     )
+
+
+def entry_link(entry: Any) -> str:
+    """The entry's web address, or "" when it has none: feedparser gives an RSS `<guid>`
+    as the link when there is no `<link>`, and a guid is often a number or a `urn:`."""
+    link = str(entry.get("link", "")).strip()
+    parts = urlsplit(link)
+    return link if parts.scheme in ("http", "https") and parts.hostname else ""
 
 
 def _entry_text(entry: Any) -> str:

@@ -20,7 +20,9 @@ links (their text stays) and images go.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from pathlib import Path
 
 from retrieval.ingest.loaders.fields import build_article, parse_date
 from retrieval.records import Article
@@ -48,7 +50,11 @@ _HEADING_MARK = re.compile(r"^#{1,6}\s+")
 _MD_BLOCK_START = re.compile(r"\s{0,3}([-*+]\s|\d{1,3}[.)]\s|#|>|\||```)")
 
 
-def parse_text(text: str, origin: str, *, markdown: bool = False) -> Article:
+def parse_text(
+    text: str, origin: str, *, markdown: bool = False, path: Path | None = None
+) -> Article:
+    """The article in a text file; read from `path`, it names the file when it names no
+    outlet or link (its file name as the outlet, its full path as the link)."""
     lines = text.splitlines()
     fields, position = _front_matter(lines)
     while position < len(lines) and not lines[position].strip():
@@ -64,7 +70,7 @@ def parse_text(text: str, origin: str, *, markdown: bool = False) -> Article:
     body = "\n".join(lines[position:])
     if markdown:
         body = _plain_markdown(body)
-    return build_article(
+    article = build_article(
         title=title,
         body=body,
         origin=origin,
@@ -73,6 +79,11 @@ def parse_text(text: str, origin: str, *, markdown: bool = False) -> Article:
         published_at=parse_date(fields.get("date"), origin),
         author=fields.get("author", ""),
         article_id=fields.get("id", ""),
+    )
+    if path is None:
+        return article
+    return dataclasses.replace(
+        article, fallback_source=path.name, fallback_url=str(path.expanduser().resolve())
     )
 
 

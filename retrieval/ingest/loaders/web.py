@@ -1,4 +1,4 @@
-"""Downloading a URL with httpx: a timeout, a size cap, redirects, and clear errors."""
+"""A downloaded source and what kind of content it is (the download itself: `fetch.py`)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 
 from retrieval.config import Settings
 from retrieval.errors import SourceError
+from retrieval.ingest.fetch import USER_AGENT, FetchPolicy, fetch, open_client
 from retrieval.ingest.loaders import files
 
 if TYPE_CHECKING:
     import httpx
 
-USER_AGENT = "newsbot/0.1 (reads news articles it is given to answer questions about them)"
+__all__ = ["USER_AGENT", "Download", "download", "make_client"]
 
 _KINDS_BY_MEDIA_TYPE = {
     "text/html": files.HTML,
@@ -50,59 +51,18 @@ class Download:
         raise SourceError(self.url, f"unsupported content type ({shown})")
 
 
-def make_client(settings: Settings) -> httpx.Client:
-    import httpx
+def make_client(settings: Settings, policy: FetchPolicy | None = None) -> httpx.Client:
+    """A client whose connections obey `policy` (by default the command line's: any host)."""
+    return open_client(policy or FetchPolicy.from_settings(settings, untrusted=False))
 
-    return httpx.Client(
-        timeout=settings.fetch_timeout,
-        follow_redirects=True,
-        headers={"User-Agent": USER_AGENT},
+
+def download(
+    client: httpx.Client, url: str, settings: Settings, policy: FetchPolicy | None = None
+) -> Download:
+    """The body of `url`; raises SourceError for refused hosts, network and HTTP errors,
+    passed deadlines and big files."""
+    policy = policy or FetchPolicy.from_settings(settings, untrusted=False)
+    result = fetch(url, policy=policy, client=client)
+    return Download(
+        url=result.url, media_type=result.media_type, charset=result.charset, data=result.body
     )
-
-
-def download(client: httpx.Client, url: str, settings: Settings) -> Download:
-    """The body of `url`; raises SourceError for network errors, HTTP errors and big files."""
-    import httpx
-
-    limit = settings.max_source_bytes
-    try:
-        with client.stream(
-            "GET", url, timeout=settings.fetch_timeout, follow_redirects=True
-        ) as response:
-            if response.status_code >= 400:
-                raise SourceError(
-                    url,
-                    f"the server answered HTTP {response.status_code} "
-                    f"{response.reason_phrase}".rstrip(),
-                )
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise SourceError(
-                    url,
-                    f"the page is {files.megabytes(int(declared))}, over "
-                    f"the {files.megabytes(limit)} limit",
-                )
-            data = bytearray()
-            for part in response.iter_bytes():
-                data += part
-                if len(data) > limit:
-                    raise SourceError(url, f"the page is over the {files.megabytes(limit)} limit")
-            content_type = response.headers.get("content-type", "")
-            return Download(
-                url=str(response.url),
-                media_type=content_type.partition(";")[0].strip().lower(),
-                charset=response.charset_encoding,
-                data=bytes(data),
-            )
-    except httpx.TimeoutException:
-        raise SourceError(
-            url, f"no answer within {settings.fetch_timeout:g} s (NEWSBOT_FETCH_TIMEOUT)"
-        ) from None
-    except httpx.ConnectError as exc:
-        raise SourceError(url, f"could not connect ({str(exc) or 'connection refused'})") from None
-    except httpx.TooManyRedirects:
-        raise SourceError(url, "too many redirects") from None
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-        raise SourceError(url, f"is not a valid http(s) URL ({exc})") from None
-    except httpx.HTTPError as exc:
-        raise SourceError(url, f"could not be downloaded ({exc})") from None

@@ -70,6 +70,21 @@ def test_questions_the_articles_do_not_answer_are_refused(newsroom: Engine, ques
     assert answer.citations == []
 
 
+def test_the_same_question_gets_the_same_answer_whatever_was_asked_before(
+    newsroom: Engine,
+) -> None:
+    """Each order starts from a fresh model (nothing cached) on the same store."""
+    questions = [q for q, _ in ANSWERABLE[:6]] + UNANSWERABLE[3:8]
+
+    def answers(order: list[str]) -> dict[str, str]:
+        fresh = Engine(newsroom.settings, embedder=Embedder(newsroom.settings))
+        return {q: fresh.ask(q).text for q in order}
+
+    forwards = answers(questions)
+    assert answers(questions[::-1]) == forwards
+    assert answers([*questions[5:], *questions[:5]]) == forwards
+
+
 def test_a_fact_repeated_by_two_outlets_is_cited_once(newsroom: Engine) -> None:
     answer = newsroom.ask("Who denied the plan to sell the container terminal?")
     quotes = [c.quote for c in answer.citations]

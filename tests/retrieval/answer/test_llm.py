@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+import threading
 import time
 from datetime import date
 from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.outputs import ChatResult
 from pydantic import Field
 
 from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.answer.factory import build_answerer
-from retrieval.answer.llm import LLMAnswerer, build_chat_model, check_llm, describe_llm
+from retrieval.answer.llm import (
+    LLM_WORKERS,
+    LLMAnswerer,
+    build_chat_model,
+    check_llm,
+    describe_llm,
+    invoke_with_timeout,
+)
 from retrieval.answer.prompts import render_prompt
 from retrieval.config import Settings
 from retrieval.embed.embedder import Embedder
@@ -144,6 +154,7 @@ def test_a_timeout_falls_back_to_the_extractive_answer(
     embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
     slow = FakeListChatModel(responses=[GOOD_REPLY], sleep=3)
+    embedder.encode(["warm up"])  # time the LLM call, not the model's first load
     started = time.perf_counter()
     with caplog.at_level(logging.WARNING, logger="retrieval.answer.llm"):
         answer = ask(llm_answerer(slow, embedder, timeout=0.2))
@@ -153,6 +164,36 @@ def test_a_timeout_falls_back_to_the_extractive_answer(
     assert answer.to_json()["answerer"] == "extractive-fallback"
     assert answer.citations and not answer.refused
     assert "The LLM did not answer within 0.2 s. Answering extractively instead." in caplog.text
+
+
+class HangingChatModel(FakeListChatModel):
+    """An async model whose server never answers; counts the requests cancelled."""
+
+    cancelled: int = 0
+
+    async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize(
+    "model",
+    [FakeListChatModel(responses=["late"], sleep=1.0), HangingChatModel(responses=["never"])],
+    ids=["sync-model", "async-model"],
+)
+def test_timed_out_calls_leave_no_threads_behind(model: FakeListChatModel) -> None:
+    invoke_with_timeout(FakeListChatModel(responses=["ok"]), [HumanMessage("hi")], 5.0)
+    before = threading.active_count()
+    for _ in range(12):
+        with pytest.raises(LLMError, match=r"did not answer within 0\.05 s"):
+            invoke_with_timeout(model, [HumanMessage("hi")], 0.05)
+    assert threading.active_count() <= before + LLM_WORKERS  # was one more thread per call
+    if isinstance(model, HangingChatModel):
+        assert model.cancelled == 12  # each hung request was ended, not left running
 
 
 def test_a_failing_llm_falls_back(embedder: Embedder, caplog: pytest.LogCaptureFixture) -> None:
@@ -170,6 +211,7 @@ def test_an_obeyed_injection_is_not_shown(embedder: Embedder, reply: str) -> Non
     assert "HACKED" not in answer.text
     assert answer.unsupported == ["HACKED"]
     assert answer.answerer == "extractive-fallback"
+    assert answer.citations
     assert all(c.quote in PORT_STRIKE.body + PORT_STRIKE_RESUMES.body for c in answer.citations)
 
 

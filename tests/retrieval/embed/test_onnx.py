@@ -67,6 +67,14 @@ def test_batching_and_length_sorting_keep_the_input_order(fp32: OnnxEncoder) -> 
     np.testing.assert_allclose(reordered, one_by_one, atol=1e-4)
 
 
+def test_an_int8_vector_does_not_depend_on_the_rest_of_its_batch(int8: OnnxEncoder) -> None:
+    alone = np.stack([int8.encode([s], batch_size=1)[0] for s in SENTENCES])
+    for batch in (SENTENCES, SENTENCES[::-1], [*SENTENCES[2:], *SENTENCES[:2]]):
+        vectors = int8.encode(batch, batch_size=32)
+        for text, vector in zip(batch, vectors, strict=True):
+            np.testing.assert_array_equal(vector, alone[SENTENCES.index(text)])
+
+
 def test_no_texts_give_no_rows(fp32: OnnxEncoder) -> None:
     assert fp32.encode([], batch_size=8).shape == (0, 384)
 

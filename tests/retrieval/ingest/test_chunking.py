@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from retrieval.config import Settings
-from retrieval.ingest.chunking import chunk_article
+from retrieval.ingest.chunking import CHARS_PER_WORD, chunk_article
 from retrieval.ingest.loading import iter_articles
 from retrieval.records import Article, Chunk
 from retrieval.text.sentences import split_sentences
@@ -214,6 +214,31 @@ def test_text_without_any_sentence_end_is_cut_at_word_boundaries() -> None:
     assert [len(c.text.split()) for c in chunks] == [100] * 10
     assert_exact(article, chunks, whole_sentences=False)
     assert chunks[1].text.startswith("item100 ")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "x" * 50_000,  # one line, no spaces, no stops
+        "word" * 2_000 + " " + "y" * 30_000 + " tail",
+        " ".join(["z" * 900] * 40),  # long "words": few spaces, 36,000 characters
+    ],
+)
+def test_no_chunk_outgrows_the_character_cap(body: str) -> None:
+    article = make(body)
+    chunks = chunk_article(article, max_words=100)
+    assert chunks and max(len(c.text) for c in chunks) <= 100 * CHARS_PER_WORD
+    assert_exact(article, chunks, whole_sentences=False)
+    assert "".join(c.text for c in chunks).replace(" ", "") == body.replace(" ", "")
+
+
+def test_a_five_megabyte_line_is_cut_quickly() -> None:
+    started = time.perf_counter()
+    article = make("ab" * 2_500_000)
+    chunks = chunk_article(article)
+    assert time.perf_counter() - started < 5
+    assert max(len(c.text) for c in chunks) == 4000  # was one 5,000,000-character chunk
+    assert sum(len(c.text) for c in chunks) == len(article.body)
 
 
 def test_empty_body_gives_no_chunks() -> None:

@@ -265,6 +265,26 @@ def test_feed_links_are_not_fetched_when_told_not_to(settings: Settings, fake_we
     assert len(items) == 3 and client.requested == []  # type: ignore[attr-defined]
 
 
+def test_a_guid_that_is_not_a_url_is_not_fetched(
+    tmp_path: Path, settings: Settings, fake_web: FakeWeb, caplog: pytest.LogCaptureFixture
+) -> None:
+    items = "".join(
+        f"<item><title>Tide table {n}</title><guid>{guid}</guid>"
+        f"<description>High water at {n} o'clock.</description></item>"
+        for n, guid in enumerate(["40512", "urn:uuid:5f0c-11", "tag:wire.example,2026:3"], 1)
+    )
+    path = tmp_path / "tides.rss"
+    path.write_text(f"<rss version='2.0'><channel><title>Wire</title>{items}</channel></rss>")
+    client = fake_web({})
+    with caplog.at_level(logging.WARNING):
+        articles = load(path, settings=settings, client=client)
+    assert [a.body for a in articles if isinstance(a, Article)] == [
+        "High water at 1 o'clock.", "High water at 2 o'clock.", "High water at 3 o'clock."
+    ]
+    assert [a.url for a in articles if isinstance(a, Article)] == ["", "", ""]
+    assert client.requested == [] and caplog.text == ""  # type: ignore[attr-defined]
+
+
 def test_a_broken_feed_gives_what_it_can(
     tmp_path: Path, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -556,7 +576,7 @@ def test_the_default_client_says_who_it_is(settings: Settings) -> None:
     with make_client(settings) as client:
         assert client.headers["user-agent"] == USER_AGENT and USER_AGENT.startswith("newsbot/0.1")
         assert client.timeout.read == settings.fetch_timeout
-        assert client.follow_redirects
+        assert not client.follow_redirects  # fetch() follows them itself, checking each hop
 
 
 # -- dates --------------------------------------------------------------------------------
@@ -604,3 +624,22 @@ def test_a_bad_date_does_not_lose_the_article(tmp_path: Path, settings: Settings
     )
     article = only_article(load(path, settings=settings))
     assert article.published_at is None and article.body == "A gale is coming."
+
+
+def test_a_file_that_names_no_outlet_is_cited_by_its_file_name_and_path(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from retrieval.ingest.chunking import chunk_article
+
+    note = tmp_path / "harbour-notes.txt"
+    note.write_text(
+        "Night ferry returns\n\nThe night ferry to Quillhaven runs again from Friday.\n"
+    )
+    named = tmp_path / "named.txt"
+    named.write_text("Source: Harbor Gazette\nNight ferry\n\nThe night ferry runs again.\n")
+    article = only_article(load(note, settings=settings))
+    chunk = chunk_article(article)[0]
+    assert (chunk.source, chunk.url) == ("harbour-notes.txt", str(note.resolve()))
+    assert article.source == "" and article.url == ""  # the identity stays the text's own
+    chunk = chunk_article(only_article(load(named, settings=settings)))[0]
+    assert (chunk.source, chunk.url) == ("Harbor Gazette", str(named.resolve()))  # no URL: path

@@ -1,0 +1,214 @@
+"""Restart time, memory and latency of one large space: up to a million chunks.
+
+    python bench/scale_big.py --chunks N [--server] [--json]
+
+Fills a fresh data dir quickly without embedding every chunk: a pool of generated
+articles (bench/synthetic.py) is embedded for real, and each stored chunk is one of the
+pool's texts under a new id, its vector the pool vector plus a little noise; `--needles`
+further articles, embedded for real, carry the questions whose answers are known. Then
+the engine is started twice in a fresh process each: the first start builds the space's
+index from the store and writes its snapshot, the second (a restart) opens the snapshot.
+From the restart: seconds to the first answer (model load included), resident memory,
+`ask` p50/p95, search-alone p50, and needle Hits@5. With `--server`, the store is a
+Chroma server started (and stopped) here on 127.0.0.1. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from synthetic import articles
+
+from retrieval.config import Settings
+from retrieval.embed.embedder import get_embedder
+from retrieval.eval.metrics import hits_at_k, p50, p95
+from retrieval.index.store import Store
+from retrieval.ingest.chunking import chunk_article
+from retrieval.records import SHARED_SPACE, Article
+
+BATCH = 5000
+
+
+def to_article(item: object) -> Article:
+    return Article(
+        id=item.id, title=item.title, body=item.body, source=item.source,  # type: ignore[attr-defined]
+        published_at=item.published_at, origin="synthetic",  # type: ignore[attr-defined]
+    )  # fmt: skip
+
+
+def settings_for(data_dir: Path, port: int | None, memory_mb: float = 2048) -> Settings:
+    extra = {"chroma_host": "127.0.0.1", "chroma_port": port} if port else {}
+    extra["index_memory_mb"] = memory_mb
+    return Settings(_env_file=None, data_dir=data_dir, **extra)  # type: ignore[call-arg, arg-type]
+
+
+def space_names(count: int) -> list[str]:
+    return [SHARED_SPACE] + [f"guild-{n}" for n in range(1, count)]
+
+
+def fill(
+    settings: Settings, chunks: int, pool_size: int, needles: int, spaces: int = 1
+) -> dict[str, float]:
+    """Store `chunks` filler chunks (spread over `spaces`) and the needles (in the shared
+    space); returns how long it took."""
+    started = time.perf_counter()
+    embedder = get_embedder(settings)
+    pool = [chunk_article(to_article(a))[0] for a in articles(pool_size, seed=7)]
+    pool_vectors = embedder.encode([c.embed_text for c in pool])
+    planted = [to_article(a) for a in articles(needles, seed=991)]
+    needle_chunks = [c for a in planted for c in chunk_article(a)]
+    needle_vectors = embedder.encode([c.embed_text for c in needle_chunks])
+    embedded = time.perf_counter() - started
+    store = Store(settings)
+    rng = np.random.default_rng(5)
+    filler = chunks - len(needle_chunks)
+    names = space_names(spaces)
+    step = min(BATCH, max(filler // spaces, 1))
+    for begin in range(0, filler, step):
+        rows = range(begin, min(begin + step, filler))
+        base = [pool[i % pool_size] for i in rows]
+        batch = [
+            dataclasses.replace(c, id=f"f{i}", article_id=f"fa{i}", content_hash=f"h{i}")
+            for i, c in zip(rows, base, strict=True)
+        ]
+        vectors = pool_vectors[[i % pool_size for i in rows]]
+        vectors = vectors + rng.normal(0, 0.025, vectors.shape).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        store.add_chunks(names[begin * spaces // filler], batch, vectors)
+    store.add_chunks(SHARED_SPACE, needle_chunks, needle_vectors)
+    return {"embed_s": embedded, "fill_s": time.perf_counter() - started}
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1e3
+    return float("nan")
+
+
+def measure(settings: Settings, needles: int, spaces: int = 1) -> dict[str, float]:
+    """In a fresh process: start the engine, ask, and measure."""
+    from retrieval.engine import Engine
+
+    items = list(articles(needles, seed=991))
+    started = time.perf_counter()
+    engine = Engine(settings)
+    engine.ask(items[0].question)
+    first = time.perf_counter() - started
+    opened = []
+    for space in space_names(spaces)[1:]:  # one question in every space, in turn
+        began = time.perf_counter()
+        engine.ask(items[0].question, spaces=[space])
+        opened.append(time.perf_counter() - began)
+    asked, searched, rankings = [], [], []
+    for item in items:
+        began = time.perf_counter()
+        answer = engine.ask(item.question)
+        asked.append((time.perf_counter() - began) * 1000)
+        rankings.append([p.chunk.article_id for p in answer.passages])
+        began = time.perf_counter()
+        engine.search(item.question, k=5)
+        searched.append((time.perf_counter() - began) * 1000)
+    return {
+        "first_answer_s": round(first, 2),
+        "rss_mb": round(rss_mb()),
+        "ask_p50_ms": round(p50(asked), 1),
+        "ask_p95_ms": round(p95(asked), 1),
+        "search_p50_ms": round(p50(searched), 1),
+        "needle_hits_at_5": hits_at_k(rankings, [a.id for a in items], 5),
+    } | (
+        {"space_open_p50_s": round(p50(opened), 3), "spaces_open": len(engine.searcher._indexes)}
+        if opened
+        else {}
+    )
+
+
+def in_fresh_process(
+    data_dir: Path, port: int | None, needles: int, spaces: int, memory_mb: float
+) -> dict[str, float]:
+    command = [sys.executable, __file__, "--measure", str(data_dir), "--needles", str(needles)]
+    command += ["--spaces", str(spaces), "--memory-mb", str(memory_mb)]
+    if port:
+        command += ["--port", str(port)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    chroma = Path(sys.executable).parent / "chroma"
+    server = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(120):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, port
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError("the Chroma server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--server", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print only the JSON object")
+    parser.add_argument("--pool", type=int, default=2000)
+    parser.add_argument("--needles", type=int, default=100)
+    parser.add_argument("--spaces", type=int, default=1, help="spread the chunks over spaces")
+    parser.add_argument("--memory-mb", type=float, default=2048, help="NEWSBOT_INDEX_MEMORY_MB")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        settings = settings_for(args.measure, args.port, args.memory_mb)
+        print(json.dumps(measure(settings, args.needles, args.spaces)))
+        return
+    work = Path(tempfile.mkdtemp(prefix="newsbot-scale-big-"))
+    server = None
+    try:
+        port = None
+        if args.server:
+            server, port = start_server(work / "chroma-server")
+        settings = settings_for(work, port)
+        result: dict[str, object] = {"chunks": args.chunks, "server": args.server}
+        result |= {"spaces": args.spaces, "memory_mb": args.memory_mb}
+        result |= fill(settings, args.chunks, args.pool, args.needles, args.spaces)
+        again = (work, port, args.needles, args.spaces, args.memory_mb)
+        built = in_fresh_process(*again)  # builds the indexes and their snapshots
+        result["build_first_answer_s"] = built["first_answer_s"]
+        result["build_rss_mb"] = built["rss_mb"]
+        restarted = in_fresh_process(*again)
+        result["restart_first_answer_s"] = restarted.pop("first_answer_s")
+        result |= restarted
+        if not args.json:
+            print(json.dumps(result, indent=2), file=sys.stderr)
+        print(json.dumps(result))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The chunks of a space's index, by row: the ones loaded from a snapshot stay encoded in
+one (memory-mapped) blob and are decoded only when a search returns them; the ones added
+since are kept as they are."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+
+from retrieval.records import Chunk
+
+
+def encode(chunk: Chunk) -> bytes:
+    published = chunk.published_at.isoformat() if chunk.published_at else ""
+    fields = [
+        chunk.id, chunk.article_id, chunk.position, chunk.text, chunk.start,
+        chunk.sentences, chunk.title, chunk.source, chunk.url, published,
+        chunk.content_hash, chunk.summary_only,
+    ]  # fmt: skip
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode(data: bytes) -> Chunk:
+    cid, article, position, text, start, sentences, title, source, url, day, digest, summary = (
+        json.loads(data)
+    )
+    return Chunk(
+        id=cid, article_id=article, position=position, text=text, start=start,
+        sentences=tuple((a, b) for a, b in sentences), title=title, source=source, url=url,
+        published_at=date.fromisoformat(day) if day else None, content_hash=digest,
+        summary_only=summary,
+    )  # fmt: skip
+
+
+class ChunkTable:
+    """Row n's chunk: encoded in `blob[offsets[n]:offsets[n + 1]]` for the first rows,
+    a `Chunk` in a list for the rest. A removed row holds nothing."""
+
+    def __init__(self, blob: np.ndarray | None = None, offsets: np.ndarray | None = None) -> None:
+        self._blob = blob if blob is not None else np.zeros(0, dtype=np.uint8)
+        self._offsets = offsets if offsets is not None else np.zeros(1, dtype=np.int64)
+        self._encoded = len(self._offsets) - 1
+        self._added: list[Chunk | None] = []
+        self._removed: set[int] = set()
+
+    def __len__(self) -> int:
+        return self._encoded + len(self._added)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (the blob counts: a search may page any of it in)."""
+        return self._blob.nbytes + self._offsets.nbytes + 2000 * len(self._added)
+
+    def extend(self, chunks: Sequence[Chunk]) -> None:
+        self._added.extend(chunks)
+
+    def remove(self, row: int) -> None:
+        if row < self._encoded:
+            self._removed.add(row)
+        else:
+            self._added[row - self._encoded] = None
+
+    def __getitem__(self, row: int) -> Chunk | None:
+        if row >= self._encoded:
+            return self._added[row - self._encoded]
+        if row in self._removed:
+            return None
+        begin, end = int(self._offsets[row]), int(self._offsets[row + 1])
+        return decode(self._blob[begin:end].tobytes())
+
+    def encoded(self) -> tuple[np.ndarray, np.ndarray]:
+        """(blob, offsets) of every row, removed rows empty."""
+        parts: list[bytes] = []
+        for row in range(len(self)):
+            if row < self._encoded:
+                begin, end = int(self._offsets[row]), int(self._offsets[row + 1])
+                parts.append(b"" if row in self._removed else self._blob[begin:end].tobytes())
+            else:
+                chunk = self._added[row - self._encoded]
+                parts.append(encode(chunk) if chunk else b"")
+        sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return np.frombuffer(b"".join(parts), dtype=np.uint8), offsets

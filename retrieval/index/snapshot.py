@@ -1,0 +1,109 @@
+"""A space's search index on disk beside the store, so a restart opens it in seconds.
+
+`<data_dir>/index/<space>/` holds one generation of files (flat numpy arrays, opened
+memory-mapped, and two JSON lists) and `manifest.json`, written last and atomically,
+naming the generation, the store version it reflects, and each file's size and a
+checksum of its ends. A snapshot whose manifest is missing, names another store version,
+or whose files don't match it (torn, truncated, half-deleted) is not used: the index is
+built from the store again and a fresh snapshot written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import time
+import uuid
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.index.memory import SpaceIndex
+from retrieval.index.store import collection_name
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+STALE_SECONDS = 600.0  # a generation not in the manifest is deleted once this old
+_ENDS = 1 << 16  # the checksum covers a file's first and last 64 KiB
+
+
+def folder_of(root: Path, space: str) -> Path:
+    return root / collection_name(space)
+
+
+def _checksum(path: Path) -> int:
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(_ENDS)
+        handle.seek(max(size - _ENDS, 0))
+        return zlib.crc32(head + handle.read(_ENDS))
+
+
+def _write(path: Path, data: bytes | np.ndarray) -> None:
+    with path.open("wb") as handle:
+        if isinstance(data, bytes):
+            handle.write(data)
+        else:
+            np.save(handle, np.ascontiguousarray(data), allow_pickle=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def save(index: SpaceIndex, folder: Path, version: str) -> None:
+    """Write the index as a new generation, then switch the manifest to it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    generation = uuid.uuid4().hex[:12]
+    ids, terms, arrays = index.arrays()
+    files: dict[str, dict[str, int]] = {}
+    contents: dict[str, bytes | np.ndarray] = {
+        "ids.json": json.dumps(ids).encode(),
+        "terms.json": json.dumps(terms, ensure_ascii=False).encode(),
+    }
+    contents |= {f"{name}.npy": array for name, array in arrays.items()}
+    for name, data in contents.items():
+        path = folder / f"{generation}.{name}"
+        _write(path, data)
+        files[name] = {"size": path.stat().st_size, "crc": _checksum(path)}
+    manifest = {"format": FORMAT, "version": version, "generation": generation, "files": files}
+    temporary = folder / f"manifest.{generation}.tmp"
+    _write(temporary, json.dumps(manifest).encode())
+    os.replace(temporary, folder / "manifest.json")  # the switch: atomic
+    for stale in folder.iterdir():  # older generations (open maps of them stay valid)
+        if stale.name.startswith((generation, "manifest.json")):
+            continue
+        with contextlib.suppress(OSError):  # not another process's generation in the making
+            if time.time() - stale.stat().st_mtime > STALE_SECONDS:
+                stale.unlink()
+
+
+def load(folder: Path, version: str) -> SpaceIndex | None:
+    """The snapshot's index if it reflects `version` and is whole, else None."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if manifest.get("format") != FORMAT or manifest.get("version") != version:
+        return None
+    generation, files = manifest["generation"], manifest["files"]
+    try:
+        for name, expected in files.items():
+            path = folder / f"{generation}.{name}"
+            if path.stat().st_size != expected["size"] or _checksum(path) != expected["crc"]:
+                log.warning("the index snapshot in %s is damaged; building it again", folder)
+                return None
+        path_of = {name: folder / f"{generation}.{name}" for name in files}
+        arrays = {
+            name.removesuffix(".npy"): np.load(path, mmap_mode="r", allow_pickle=False)
+            for name, path in path_of.items()
+            if name.endswith(".npy")
+        }
+        ids = json.loads(path_of["ids.json"].read_bytes())
+        terms = json.loads(path_of["terms.json"].read_bytes())
+        return SpaceIndex.from_arrays(ids, terms, arrays)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("the index snapshot in %s can't be read (%s); building it again", folder, exc)
+        return None
