@@ -2,7 +2,9 @@
 feed commands (follow, unfollow, feeds, refresh, watch: `bot/feeds_cli.py`).
 
 Errors meant for the user (NewsbotError) become one line on stderr and exit code 1;
-anything unexpected is logged with its traceback (exit code 2).
+a bad setting exits with code 2, as does anything unexpected (logged with its
+traceback). Ctrl-C and SIGTERM stop cleanly (exit code 0); a closed pipe
+(`newsbot sources | head -1`) ends quietly.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
+import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from retrieval import NewsbotError, Settings
+from retrieval import ConfigError, NewsbotError, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +36,19 @@ def _as_of(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _error(message: object) -> None:
+    """A user-facing error on stderr: `error: …`, one line per line of the message."""
+    from bot.terminal import terminal_safe
+
+    lines = [line for line in terminal_safe(str(message)).splitlines() if line.strip()]
+    for line in lines or ["(no details)"]:
+        print(f"error: {line}", file=sys.stderr)
+
+
+def _json(value: object, indent: int | None = None) -> str:
+    """JSON with C1 controls escaped too (json escapes C0), so no terminal obeys them."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _engine(settings: Settings):  # -> Engine, imported lazily so --help stays fast
@@ -56,7 +73,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     with ProgressBars() as bars:
         report = engine.ingest(args.sources, space=args.space, progress=bars.report)
     for error in report.errors:
-        print(f"error: {error}", file=sys.stderr)
+        _error(error)
     print(f"Ingested: {report.summary()}.")
     return 1 if report.errors else 0
 
@@ -81,7 +98,7 @@ def _question_lines(stream: TextIO) -> Sequence[tuple[str, date | None] | str]:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.terminal import format_answer
+    from bot.terminal import format_answer, terminal_safe
 
     engine = _engine(settings)
     spaces = tuple(dict.fromkeys(["shared", *args.space]))
@@ -98,14 +115,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             answer = engine.ask(question, spaces=spaces, as_of=as_of or args.as_of)
         except NewsbotError as exc:
             failures += 1
-            print(f"error: {exc}", file=sys.stderr)
+            _error(exc)
             result = {"question": item[0] if isinstance(item, tuple) else None, "error": str(exc)}
             print(_json(result), flush=True)
             continue
         if args.json:
             print(_json(answer.to_json()), flush=True)
         else:
-            print(f"Q: {answer.question}\n{format_answer(answer)}\n", flush=True)
+            print(f"Q: {terminal_safe(answer.question)}\n{format_answer(answer)}\n", flush=True)
     return 1 if failures else 0
 
 
@@ -124,7 +141,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
     summaries = _engine(settings).sources(spaces=tuple(dict.fromkeys(["shared", *args.space])))
     if args.json:
-        print(json.dumps([s.to_json() for s in summaries], ensure_ascii=False, indent=2))
+        print(_json([s.to_json() for s in summaries], indent=2))
     else:
         print(format_sources(summaries))
     return 0
@@ -132,7 +149,9 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
     summary = _engine(settings).forget(args.id, space=args.space)
-    print(f"Forgot {summary.id}: {summary.title or '(untitled)'} ({summary.chunks} chunks).")
+    from bot.terminal import say
+
+    say(f"Forgot {summary.id}: {summary.title or '(untitled)'} ({summary.chunks} chunks).")
     return 0
 
 
@@ -143,15 +162,34 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.discord_token is not None:
         run_bot(settings)
         return 0
+    if not sys.stdin.isatty():  # a container without its token must not "succeed"
+        print(f"{TOKEN_HELP}\n", file=sys.stderr)
+        raise ConfigError("DISCORD_TOKEN is not set, and without a terminal there is no demo chat.")
     print(f"{TOKEN_HELP}\n\nMeanwhile, a terminal chat over sample articles:\n", file=sys.stderr)
-    engine = _engine(settings)
-    report = engine.ingest([str(SAMPLES_DIR)])
-    print(f"Sample articles: {report.summary()}.\n")
-    engine.warm_up()
+    run_demo_chat(settings)
+    return 0
+
+
+def run_demo_chat(settings: Settings) -> None:
+    """The terminal chat over the bundled samples, kept in a throwaway store: the data
+    dir's knowledge is left as it was (the model cache is shared, so no second export)."""
     from bot.terminal import run_chat
 
-    run_chat(engine)
-    return 0
+    with tempfile.TemporaryDirectory(prefix="newsbot-demo-") as scratch:
+        demo = settings.model_copy(
+            update={"data_dir": Path(scratch), "model_cache_dir": settings.cache_dir}
+        )
+        demo = demo.model_copy(update={"chroma_host": None})  # never a shared server
+        engine = _engine(demo)
+        try:
+            report = engine.ingest([str(SAMPLES_DIR)])
+            print(f"Sample articles: {report.summary()}.\n")
+            engine.warm_up()
+            run_chat(engine)
+        finally:
+            close = getattr(engine, "close", None)
+            if callable(close):
+                close()
 
 
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
@@ -215,26 +253,80 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+def configure_logging(verbose: int, settings: Settings, command: str) -> None:
+    """`-v`/`-vv` win; else NEWSBOT_LOG_LEVEL; else INFO for the bot, WARNING for the rest."""
+    if verbose:
+        level = logging.DEBUG if verbose > 1 else logging.INFO
+    elif settings.log_level:
+        level = logging.getLevelName(settings.log_level)
+    else:
+        level = logging.INFO if command == "run" else logging.WARNING
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    if command == "run":
+        fmt = "%(asctime)s " + fmt
+    logging.basicConfig(level=level, format=fmt, force=True)
     # A first start's one-time model export takes seconds: say so, even when not verbose.
-    logging.getLogger("retrieval.embed.onnx").setLevel(min(logging.INFO, logging.root.level))
+    logging.getLogger("retrieval.embed.onnx").setLevel(min(logging.INFO, level))
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM stops like Ctrl-C: unwinding, so what is open gets closed."""
+    raise KeyboardInterrupt
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (`| head`): send what is left nowhere and exit quietly."""
     try:
-        settings = Settings()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _error(exc)
+        return 2
+    configure_logging(args.verbose, settings, args.command)
+    previous = _install(signal.SIGTERM, _stop_on_sigterm)
+    try:
         return int(args.handler(args, settings))
-    except NewsbotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except NewsbotError as exc:  # StoreUnavailable included: one line, not a traceback
+        _error(exc)
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print("stopped", file=sys.stderr)
+        return 0
+    except BrokenPipeError:
+        raise
     except Exception:
         log.exception("unexpected error")
         return 2
+    finally:
+        if previous is not None:
+            _install(signal.SIGTERM, previous)
+
+
+def _install(signum: int, handler: Any) -> Any:
+    """Set a signal handler, returning the previous one (None off the main thread)."""
+    try:
+        return signal.signal(signum, handler)
+    except ValueError:  # not the main thread (an embedding program's worker)
+        return None
 
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ thread through `NewsBot.run_engine`, so the gateway heartbeat is never blocked.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
+import signal
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -181,6 +183,8 @@ async def sync_commands(bot: commands.Bot, state_dir: Path) -> bool:
     digest = commands_digest(bot)
     stamp = state_dir / "discord-commands.sha256"
     if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == digest:
+        count = len(bot.tree.get_commands())
+        log.info("Slash commands unchanged since the last sync (%d commands).", count)
         return False
     synced = await bot.tree.sync()
     log.info("Registered %d slash commands with Discord.", len(synced))
@@ -201,34 +205,68 @@ def run_bot(settings: Settings, engine: Engine | None = None) -> None:
         engine = Engine(settings)
     log.info("Loading the embedding model before connecting to Discord…")
     engine.warm_up()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while closing
         asyncio.run(_serve(settings, engine, secret))
-    except KeyboardInterrupt:
-        log.info("Stopped.")
+    log.info("Stopped.")
+
+
+def stop_on_signals(bot: commands.Bot, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+    """SIGTERM and Ctrl-C close the bot: the Discord connection closes, `connect()`
+    returns, and `asyncio.run` then waits for the engine call in progress (a write
+    finishes rather than being cut). Returns a function removing the handlers."""
+    installed = []
+    closing: set[asyncio.Task[None]] = set()
+
+    def stop(name: str) -> None:
+        log.info("%s received; closing the Discord connection.", name)
+        task = loop.create_task(bot.close())
+        closing.add(task)
+        task.add_done_callback(closing.discard)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, stop, signal.Signals(signum).name)
+            installed.append(signum)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not main thread
+            pass
+
+    def remove() -> None:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+    return remove
 
 
 async def _serve(settings: Settings, engine: Engine, token: str) -> None:
     message_content = True
     while True:
         bot = create_bot(settings, engine, message_content=message_content)
-        async with bot:
-            try:
-                await bot.login(token)
-            except discord.LoginFailure:
-                raise ConfigError(
-                    "Discord rejected DISCORD_TOKEN. Reset the token in the developer portal "
-                    "(https://discord.com/developers/applications -> your app -> Bot) "
-                    "and try again."
-                ) from None
-            try:
-                await sync_commands(bot, settings.data_dir)
-            except discord.HTTPException as exc:
-                log.warning("Could not register the slash commands (%s); continuing.", exc.status)
-            try:
-                await bot.connect()
-                return
-            except discord.PrivilegedIntentsRequired:
-                if not message_content:
-                    raise
-                log.warning(MESSAGE_CONTENT_HELP)
-                message_content = False
+        remove_handlers = stop_on_signals(bot, asyncio.get_running_loop())
+        try:
+            async with bot:
+                await _log_in(bot, settings, token)
+                try:
+                    await bot.connect()
+                    return
+                except discord.PrivilegedIntentsRequired:
+                    if not message_content:
+                        raise
+                    log.warning(MESSAGE_CONTENT_HELP)
+                    message_content = False
+        finally:
+            remove_handlers()
+
+
+async def _log_in(bot: commands.Bot, settings: Settings, token: str) -> None:
+    try:
+        await bot.login(token)
+    except discord.LoginFailure:
+        raise ConfigError(
+            "Discord rejected DISCORD_TOKEN. Reset the token in the developer portal "
+            "(https://discord.com/developers/applications -> your app -> Bot) "
+            "and try again."
+        ) from None
+    try:
+        await sync_commands(bot, settings.data_dir)
+    except discord.HTTPException as exc:
+        log.warning("Could not register the slash commands (%s); continuing.", exc.status)

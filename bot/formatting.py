@@ -15,8 +15,8 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import discord
-from discord.utils import escape_markdown
 
+from bot.markdown import escape_answer_text, escape_text, neutralize_mentions
 from retrieval import Answer, ArticleSummary, Citation, IngestReport, group_by_source, refusal_text
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -121,11 +121,6 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def neutralize_mentions(text: str) -> str:
-    """Break `@everyone` and `@here` so they render as text even if mentions were allowed."""
-    return re.sub(r"@(everyone|here)\b", "@\u200b\\1", text)
-
-
 def suppress_link_previews(text: str) -> str:
     """Wrap bare URLs in `<…>` so Discord shows no preview card for them."""
     return re.sub(r"(?<![<(])\bhttps?://[^\s<>]+[^\s<>.,;:!?)\]'\"]", r"<\g<0>>", text)
@@ -141,9 +136,8 @@ def text_replies(text: str) -> list[Reply]:
 
 
 def escape_link_text(text: str) -> str:
-    """Text safe inside the `[…]` of a masked link: markdown and brackets escaped."""
-    escaped = escape_markdown(text, ignore_links=False)
-    return escaped.replace("[", "\\[").replace("]", "\\]")
+    """Text safe inside the `[…]` of a masked link: markdown, brackets and mentions escaped."""
+    return escape_text(text, urls=False)
 
 
 def link_url(url: str) -> str | None:
@@ -183,7 +177,7 @@ def citation_line(citation: Citation, quotes: Sequence[str] = ()) -> str:
     for quote in quotes or [citation.quote]:
         quote = shorten(quote, QUOTE_LIMIT)
         if quote:
-            line += f"\n> {neutralize_mentions(escape_markdown(quote))}"
+            line += f"\n> {escape_text(quote)}"
     return line
 
 
@@ -244,9 +238,9 @@ def format_answer(answer: Answer) -> list[Reply]:
     A refusal is just its short sentence, never an empty embed.
     """
     if answer.refused or not answer.citations:
-        text = answer.text.strip() or refusal_text(answer.as_of)
-        return text_replies(text)
-    replies = text_replies(answer.text)
+        text = answer.text.strip()
+        return text_replies(escape_text(text) if text else refusal_text(answer.as_of))
+    replies = text_replies(escape_answer_text(answer.text))
     batches = _batch_embeds(sources_embeds(answer.citations, as_of=answer.as_of))
     if replies:
         replies[-1] = Reply(content=replies[-1].content, embeds=tuple(batches.pop(0)))
@@ -331,7 +325,7 @@ def format_ingest_report(report: IngestReport, url: str) -> str:
     else:
         text = f"I couldn't add anything from <{url}>."
     if report.errors:
-        shown = [f"- {neutralize_mentions(e)}" for e in report.errors[:5]]
+        shown = [f"- {escape_text(e)}" for e in report.errors[:5]]
         more = len(report.errors) - len(shown)
         if more > 0:
             shown.append(f"- …and {more} more")
@@ -342,4 +336,4 @@ def format_ingest_report(report: IngestReport, url: str) -> str:
 
 def format_forgotten(article: ArticleSummary) -> str:
     label = source_label(article.source, article.title, article.published_at)
-    return f"Forgot {escape_markdown(label)}. It won't be cited in this server's answers any more."
+    return f"Forgot {escape_text(label)}. It won't be cited in this server's answers any more."

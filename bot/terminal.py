@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -11,6 +12,27 @@ from retrieval import Answer, ArticleSummary, Citation, Engine, NewsbotError, Tu
 CHAT_HELP = """Ask a question about the news, e.g. "who denied the troop deployment?".
 Follow-up questions use the previous ones ("and who confirmed it?").
 Commands: /sources lists the articles, /new starts a new conversation, /quit leaves."""
+
+
+# Escape sequences (CSI, OSC/DCS/… strings, two-character ESC x) and every other C0/C1
+# control but newline and tab: none of them may reach the terminal from an article.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` without terminal control sequences: what an article or question says,
+    never a cleared screen, a moved cursor or a retitled window."""
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def say(text: str = "") -> None:
+    """Print `text` made safe for the terminal."""
+    print(terminal_safe(text))
 
 
 def _day(day: date | None) -> str:
@@ -27,12 +49,13 @@ def format_source(citation: Citation, quotes: Sequence[str], width: int = 88) ->
         lines += textwrap.wrap(
             f"“{quote}”", width=width, initial_indent="    ", subsequent_indent="     "
         )
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 def format_answer(answer: Answer, width: int = 88) -> str:
     """The answer text, then its sources: outlet, title, date, link and the quoted sentence."""
-    body = "\n".join(textwrap.fill(line, width=width) for line in answer.text.splitlines())
+    text = terminal_safe(answer.text)
+    body = "\n".join(textwrap.fill(line, width=width) for line in text.splitlines())
     if answer.refused or not answer.citations:
         return body
     sources = "\n".join(format_source(c, quotes, width) for c, quotes in answer.sources())
@@ -47,7 +70,7 @@ def format_sources(summaries: Sequence[ArticleSummary]) -> str:
         for s in summaries
     ]
     header = f"{'ID':<18} {'OUTLET':<20} {'DATE':<10} {'CHKS':>4}  TITLE"
-    return "\n".join([header, *rows, f"{len(summaries)} articles"])
+    return terminal_safe("\n".join([header, *rows, f"{len(summaries)} articles"]))
 
 
 def run_chat(
@@ -55,7 +78,7 @@ def run_chat(
     *,
     as_of: date | None = None,
     read: Callable[[str], str] = input,
-    write: Callable[[str], None] = print,
+    write: Callable[[str], None] = say,
 ) -> None:
     """Ask, answer, repeat, until /quit or end of input. Follow-ups see the last turns."""
     write(CHAT_HELP)
@@ -71,19 +94,29 @@ def run_chat(
         command = line.casefold()
         if command in ("/quit", "/exit", "quit", "exit"):
             return
-        if command == "/help":
-            write(CHAT_HELP)
-        elif command == "/sources":
-            write(format_sources(engine.sources()))
-        elif command == "/new":
-            history.clear()
-            write("Started a new conversation.")
-        else:
-            try:
-                answer = engine.ask(line, as_of=as_of, history=history[-engine.history_turns :])
-            except NewsbotError as exc:
-                write(f"newsbot> {exc}")
-                continue
-            write(f"\nnewsbot> {format_answer(answer)}")
-            if not answer.refused:
-                history.append(Turn(line, answer.text))
+        try:
+            _reply(engine, line, command, history, as_of, write)
+        except NewsbotError as exc:  # a bad question, the store gone away: the chat goes on
+            write(f"newsbot> {terminal_safe(str(exc))}")
+
+
+def _reply(
+    engine: Engine,
+    line: str,
+    command: str,
+    history: list[Turn],
+    as_of: date | None,
+    write: Callable[[str], None],
+) -> None:
+    if command == "/help":
+        write(CHAT_HELP)
+    elif command == "/sources":
+        write(format_sources(engine.sources()))
+    elif command == "/new":
+        history.clear()
+        write("Started a new conversation.")
+    else:
+        answer = engine.ask(line, as_of=as_of, history=history[-engine.history_turns :])
+        write(f"\nnewsbot> {format_answer(answer)}")
+        if not answer.refused:
+            history.append(Turn(line, answer.text))

@@ -6,15 +6,20 @@ call `Settings()` (or `load_settings()`) where the program starts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from retrieval.errors import ConfigError
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 EmbeddingBackend = Literal["auto", "torch", "onnx", "onnx-int8"]
 EMBEDDING_BACKENDS: tuple[str, ...] = get_args(EmbeddingBackend)
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
 
 
 # The engine's limits, which the fronts show and enforce before asking.
@@ -71,6 +76,23 @@ class Settings(BaseSettings):
     # Followed feeds: forget their articles dated more than this many days ago (unset: keep all).
     keep_days: int | None = Field(default=None, ge=1)
 
+    # Logging: DEBUG, INFO, WARNING or ERROR; unset: INFO for `newsbot run`, else WARNING.
+    log_level: LogLevel | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().upper() in (*LOG_LEVELS, ""):
+            return value.strip().upper() or None
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _a_directory(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError("must be a directory")
+        return value
+
     @field_validator(
         "discord_token",
         "chroma_host",
@@ -107,5 +129,56 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings from the environment, with explicit overrides on top."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Read the settings from the environment, with explicit overrides on top.
+
+    Raises ConfigError with one line per bad setting, naming it as the user wrote it:
+    `NEWSBOT_LLM must be one of none, openai, ollama, not 'frobnicate'`.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError("\n".join(describe_error(e) for e in exc.errors())) from None
+
+
+_FIELDS_BY_ALIAS = {
+    str(f.validation_alias): name for name, f in Settings.model_fields.items() if f.validation_alias
+}
+_BOUNDS = {
+    "greater_than": "more than {gt}",
+    "greater_than_equal": "at least {ge}",
+    "less_than": "less than {lt}",
+    "less_than_equal": "at most {le}",
+}
+_KINDS = {
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "bool_parsing": "true or false",
+    "path_type": "a path",
+}
+
+
+def describe_error(error: Mapping[str, Any]) -> str:
+    """One pydantic error on Settings as a sentence naming the environment variable."""
+    key = str(error["loc"][0]) if error.get("loc") else "?"
+    name = _FIELDS_BY_ALIAS.get(key, key)
+    field = Settings.model_fields.get(name)
+    variable = key if key in _FIELDS_BY_ALIAS else f"NEWSBOT_{name.upper()}"
+    kind, ctx = error["type"], error.get("ctx") or {}
+    choices = [a for a in get_args(field.annotation) if isinstance(a, str)] if field else []
+    if field and not choices:  # Optional[Literal[...]]
+        choices = [c for arg in get_args(field.annotation) for c in get_args(arg)]
+    if kind == "literal_error" and choices:
+        rule = "be one of " + ", ".join(map(str, choices))
+    elif kind in _BOUNDS:
+        bounds = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
+        rule = "be " + _BOUNDS[kind].format(**bounds)
+    elif kind in _KINDS:
+        rule = "be " + _KINDS[kind]
+    else:
+        rule = str(error.get("msg", "be valid")).removeprefix("Value error, ")
+        rule = rule if rule.startswith("must ") else f"be valid ({rule})"
+        rule = rule.removeprefix("must ")
+    secret = field is not None and "SecretStr" in str(field.annotation)
+    shown = "" if secret or "input" not in error else f", not {str(error['input'])!r}"
+    return f"{variable} must {rule}{shown}"

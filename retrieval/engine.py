@@ -153,7 +153,7 @@ class Engine:
                 sources, self.settings, is_stored=is_stored, policy=policy
             ):
                 if isinstance(item, SourceError):
-                    log.warning("skipped %s", item)
+                    log.info("skipped %s", item)  # reported once, in the report
                     report.errors.append(str(item))
                 else:
                     yield item

@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.safe_send import respond, send_replies
-from retrieval import NewsbotError
+from retrieval import NewsbotError, StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsBot
@@ -37,6 +37,10 @@ SERVER_ONLY = (
     "That command works in a server, not in direct messages: "
     "articles added there belong to that server's knowledge."
 )
+STORE_UNREACHABLE = (
+    "Sorry, the article store is unreachable right now, so I can't look anything up. "
+    "Please try again in a little while."
+)
 BOT_MISSING_PERMISSION = (
     "I don't have the permission to do that here ({perms}); a moderator can grant it."
 )
@@ -55,6 +59,8 @@ def unwrap(error: BaseException) -> BaseException:
 def friendly_message(error: BaseException) -> str | None:
     """The reply for a known error, or None when the error is unexpected."""
     error = unwrap(error)
+    if isinstance(error, StoreUnavailable):
+        return STORE_UNREACHABLE
     if isinstance(error, NewsbotError):
         return str(error)
     if isinstance(error, commands.MissingPermissions | app_commands.MissingPermissions):
@@ -95,6 +101,8 @@ class Errors(commands.Cog):
             original = unwrap(error)
             log.error("Unexpected error (%s)", context, exc_info=original)
             return UNEXPECTED
+        if isinstance(unwrap(error), StoreUnavailable):
+            log.warning("The article store is unreachable (%s): %s", context, unwrap(error))
         log.debug("Refused (%s): %s", context, text)
         return text
 

@@ -135,15 +135,36 @@ def test_seed_article_example(
     assert all(c["quote"] in body for c in result["citations"])
 
 
-def test_run_without_token_chats_over_the_samples(
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_run_without_token_chats_over_the_samples_without_keeping_them(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, embedder: object
 ) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("Who brokered the deal?\n/quit\n"))
+    monkeypatch.setattr("sys.stdin", Terminal("Who brokered the deal?\n/quit\n"))
     code, out, err = run(capsys, "run")
     assert code == 0
     assert "No DISCORD_TOKEN is set" in err and "Reset Token" in err
     assert "Sample articles: 4 added" in out
     assert "Helena Vos" in out and "Sources:" in out and "Harbor Gazette" in out
+
+    # the data dir's knowledge is untouched: a later real bot shows no samples
+    code, out, _ = run(capsys, "sources", "--json")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_run_without_token_or_terminal_fails(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, out, err = run(capsys, "run")
+    assert code == 1 and out == ""
+    assert "No DISCORD_TOKEN is set" in err and "Reset Token" in err
+    assert err.endswith(
+        "\nerror: DISCORD_TOKEN is not set, and without a terminal there is no demo chat.\n"
+    )
 
 
 def test_chat_stops_at_start_up_when_the_llm_is_unreachable(

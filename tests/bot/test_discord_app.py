@@ -162,3 +162,21 @@ def test_the_invite_link_asks_for_commands_and_message_permissions() -> None:
     permissions = discord.Permissions(int(url.split("permissions=")[1].split("&")[0]))
     assert permissions.send_messages and permissions.embed_links
     assert not permissions.administrator
+
+
+async def test_start_up_logs_the_login_the_commands_and_the_invite_link(
+    newsbot: NewsBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    newsbot.tree.sync = AsyncMock(return_value=["ask", "sources"])  # type: ignore[method-assign]
+    commands_count = len(newsbot.tree.get_commands())
+    with caplog.at_level(logging.INFO):
+        await sync_commands(newsbot, tmp_path)
+        await sync_commands(newsbot, tmp_path)
+        await newsbot.on_ready()
+
+    assert "Registered 2 slash commands with Discord." in caplog.text
+    assert f"Slash commands unchanged since the last sync ({commands_count} commands)." in (
+        caplog.text
+    )
+    assert f"Logged in as {newsbot.user}" in caplog.text
+    assert "Invite link: https://discord.com/oauth2/authorize?client_id=" in caplog.text

@@ -12,13 +12,13 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.errors import UNEXPECTED, friendly_message
+from bot.cogs.errors import STORE_UNREACHABLE, UNEXPECTED, friendly_message
 from bot.cooldown import QuestionCooldown
 from bot.discord_app import NewsBot
 from bot.logsafe import REDACTED, RedactSecret, redact_secret_in_logs
-from retrieval.errors import ArticleNotFound, LLMError, SourceError
+from retrieval.errors import ArticleNotFound, LLMError, SourceError, StoreUnavailable
 from retrieval.records import Answer
-from tests.bot.conftest import FakeKnowledge
+from tests.bot.conftest import FakeKnowledge, strike_answer
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.fake-token-for-tests-0123456789abcdef"
 
@@ -42,6 +42,7 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.fake-token-for-tests-0123456789abcdef"
          "I don't have the permission to do that here (embed links); a moderator can grant it."),
         (commands.NoPrivateMessage(), "That command works in a server, not in direct messages: "
          "articles added there belong to that server's knowledge."),
+        (commands.CommandInvokeError(StoreUnavailable("down")), STORE_UNREACHABLE),
         (RuntimeError("boom"), None),
         (commands.CommandInvokeError(KeyError("k")), None),
     ],
@@ -117,3 +118,22 @@ async def test_a_failing_prefix_command_is_answered_once(
 def test_the_error_cog_owns_the_command_trees_error_handler(newsbot: NewsBot) -> None:
     cog: Any = newsbot.get_cog("Errors")
     assert newsbot.tree.on_error == cog.on_app_command_error
+
+
+async def test_an_unreachable_store_gets_a_clear_reply(
+    newsbot: NewsBot, knowledge: FakeKnowledge, caplog: pytest.LogCaptureFixture
+) -> None:
+    def down(question: str) -> Answer:
+        raise StoreUnavailable("The article store at 127.0.0.1:8000 can't be reached.")
+
+    knowledge.answer = down
+    await dpytest.message(f"<@{newsbot.user.id}> what happened?")  # type: ignore[union-attr]
+
+    reply = dpytest.get_message().content
+    assert reply == STORE_UNREACHABLE and "the article store is unreachable" in reply
+    assert "Traceback" not in caplog.text
+    assert "unreachable" in caplog.text  # the operator sees it in the log
+
+    knowledge.answer = strike_answer  # the store is back: the next question works
+    await dpytest.message(f"<@{newsbot.user.id}> what happened?")  # type: ignore[union-attr]
+    assert "[1]" in dpytest.get_message().content
