@@ -87,6 +87,11 @@ class Engine:
         self.answerer = answerer or build_answerer(settings, self.embedder)
         self._writing = threading.Lock()  # one ingest or forget at a time (Discord runs threads)
 
+    def close(self) -> None:
+        """Write the index snapshots this process's writes left stale (call at shutdown:
+        without it, the next start rebuilds those spaces' indexes from the store)."""
+        self.searcher.close()
+
     def warm_up(self, spaces: Sequence[str] = (SHARED_SPACE,)) -> None:
         """Load the embedding model and the spaces' search indexes now, rather than on the
         first question."""
