@@ -51,10 +51,24 @@ def _json(value: object, indent: int | None = None) -> str:
     return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+_opened: list[Any] = []  # the engines this command built, closed when it ends
+
+
 def _engine(settings: Settings):  # -> Engine, imported lazily so --help stays fast
     from retrieval import Engine
 
-    return Engine(settings)
+    engine = Engine(settings)
+    _opened.append(engine)
+    return engine
+
+
+def _close_engines() -> None:
+    """Write the index snapshots the command's writes left stale (see `Engine.close`)."""
+    while _opened:
+        try:
+            _opened.pop().close()
+        except Exception:  # closing must not hide the command's own outcome
+            log.exception("could not close the engine")
 
 
 def _check_llm_reachable(settings: Settings) -> None:
@@ -187,9 +201,7 @@ def run_demo_chat(settings: Settings) -> None:
             engine.warm_up()
             run_chat(engine)
         finally:
-            close = getattr(engine, "close", None)
-            if callable(close):
-                close()
+            engine.close()  # before the scratch data dir goes
 
 
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
@@ -317,6 +329,7 @@ def _main(argv: Sequence[str] | None) -> int:
         log.exception("unexpected error")
         return 2
     finally:
+        _close_engines()
         if previous is not None:
             _install(signal.SIGTERM, previous)
 

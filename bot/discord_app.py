@@ -205,8 +205,11 @@ def run_bot(settings: Settings, engine: Engine | None = None) -> None:
         engine = Engine(settings)
     log.info("Loading the embedding model before connecting to Discord…")
     engine.warm_up()
-    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while closing
-        asyncio.run(_serve(settings, engine, secret))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while closing
+            asyncio.run(_serve(settings, engine, secret))
+    finally:
+        engine.close()  # the index snapshots, so the next start opens in seconds
     log.info("Stopped.")
 
 

@@ -116,6 +116,11 @@ class Engine:
         self._writing = threading.Lock()  # one store write at a time (Discord runs threads)
         self._generations: dict[str, int] = {}  # writes per space, to spot stale snapshots
 
+    def close(self) -> None:
+        """Write the index snapshots this process's writes left stale (call at shutdown:
+        without it, the next start rebuilds those spaces' indexes from the store)."""
+        self.searcher.close()
+
     def warm_up(self, spaces: Sequence[str] = (SHARED_SPACE,)) -> None:
         """Load the embedding model and the spaces' search indexes now, rather than on the
         first question."""

@@ -153,6 +153,7 @@ class Searcher:
             index.add(chunks, vectors)
         if folder is not None and len(index):
             snapshot.save(index, folder, version)
+            return snapshot.load(folder, version) or index  # mapped: the chunks leave RAM
         return index
 
     def _keep_within_budget(self) -> None:

@@ -22,7 +22,7 @@ def test_a_restart_opens_the_index_from_its_snapshot(
     first = Engine(settings, embedder=embedder)
     first.ingest_articles(stories.ALL, space="harbor")
     expected = top_title(first, "How long did the port strike last?", "harbor")
-    first.searcher.close()  # what the process's own writes changed is saved
+    first.close()  # what the process's own writes changed is saved
 
     restarted = Engine(settings, embedder=embedder)
 
