@@ -73,9 +73,9 @@ class ExtractiveConfig:
     max_quotes: int = 3
     min_words: int = 5
     # Refusal, measured with bench/refusal_threshold.py on the fictional stories of the
-    # tests: the best sentence of answerable questions scores from 0.62 (torch) or 0.56 to
-    # 0.61 (onnx-int8, whose vectors vary a little with the batch), unanswerable ones up
-    # to 0.52 on both. 0.55 sits in the gap for both.
+    # tests: the best sentence of answerable questions scores from 0.62 (torch) or 0.61
+    # (onnx-int8, each text embedded on its own), unanswerable ones up to 0.52 on both.
+    # 0.55 sits in the gap for both.
     min_cosine: float = 0.20  # every quoted sentence is at least this close to the question
     min_score: float = 0.55  # relevance of the best sentence (see `score`)
     overlap_weight: float = 0.35
