@@ -126,6 +126,7 @@ class Engine:
         """Read the articles (knowing what is stored) and store them, one ingest at a time."""
         with self._writing:
             stored = self.store.stored_articles(space)
+            self.searcher.removed(space, self.store.heal(space, stored))  # interrupted updates
             self._ingest_locked(read(stored), stored, space, progress, report)
         return report
 
