@@ -43,7 +43,11 @@ OBSERVATORY_Q = "What did the Hollin Observatory name its new telescope?"
 @pytest.fixture
 def env(tmp_path: Path, embedder: Embedder) -> dict[str, str]:
     """The real default: the data dir's own chromadb server (the model is exported once)."""
-    return {**os.environ, "NEWSBOT_STORE_MODE": "server", "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
+    return {
+        **os.environ,
+        "NEWSBOT_STORE_MODE": "server",
+        "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
+    }
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:
@@ -53,9 +57,7 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 
 
 def newsbot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [NEWSBOT, *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([NEWSBOT, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
 class CoProcess:
@@ -106,8 +108,8 @@ def wait_for(predicate: Any, timeout: float = 15.0) -> float:
 def test_a_running_process_answers_while_others_ingest_in_parallel_and_forget(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    sources = [write(tmp_path, n, t) for n, t in
-               (("library.txt", LIBRARY), ("ferry.txt", FERRY), ("sky.txt", OBSERVATORY))]  # fmt: skip
+    texts = {"library.txt": LIBRARY, "ferry.txt": FERRY, "sky.txt": OBSERVATORY}
+    sources = [write(tmp_path, name, text) for name, text in texts.items()]
     running = CoProcess(env)  # the bot, say: up before anything is stored
     try:
         assert running.ask(FERRY_Q)["refused"]

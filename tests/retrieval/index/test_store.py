@@ -110,9 +110,9 @@ def test_a_partly_stored_new_version_gives_way_to_the_complete_old_one(
     assert len(chunks) > 1
     engine.store.add_chunks("shared", chunks, embedder.encode([c.embed_text for c in chunks]))
     # killed after the first of several writes of the new version's chunks
-    open_client(settings).get_collection(
-        collection_name("shared")
-    ).delete(ids=[c.id for c in chunks[1:]])
+    open_client(settings).get_collection(collection_name("shared")).delete(
+        ids=[c.id for c in chunks[1:]]
+    )
 
     report = engine.ingest_articles([edited])
 
