@@ -46,6 +46,7 @@ HOST = "127.0.0.1"
 IDLE_SECONDS = 5.0  # the server stops this long after the last client process ended
 START_TIMEOUT = 60.0
 POLL_SECONDS = 0.25
+BUSY_SECONDS = 10.0  # how long a live supervisor's server may not answer before it is stale
 SERVER_FILE = "chroma-server.json"
 _RUN_CHROMA = "import sys, chromadb_rust_bindings as b; b.cli(['chroma', 'run', *sys.argv[1:]])"
 _leases: set[Path] = set()
@@ -121,7 +122,14 @@ def _running(data_dir: Path) -> int | None:
         port, pid = int(info["port"]), int(info["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return port if _alive(pid) and _answers(port) else None
+    deadline = time.monotonic() + BUSY_SECONDS  # a busy machine may answer slowly
+    while _alive(pid):
+        if _answers(port):
+            return port
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return None
 
 
 def ensure_server(data_dir: Path) -> int:
