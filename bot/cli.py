@@ -17,7 +17,7 @@ import re
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -92,23 +92,23 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.errors else 0
 
 
-def _question_lines(stream: TextIO) -> Sequence[tuple[str, date | None] | str]:
-    """Each input line is a question, or a JSON object {"question", "as_of"}; errors as str."""
-    items: list[tuple[str, date | None] | str] = []
-    for number, raw in enumerate(stream, 1):
+def _question_lines(stream: TextIO) -> Iterator[tuple[str, date | None] | str]:
+    """Each input line is a question, or a JSON object {"question", "as_of"}; errors as str.
+
+    Yielded as each line is read, so a program can keep `ask -` open as a co-process."""
+    for number, raw in enumerate(iter(stream.readline, ""), 1):
         line = raw.strip()
         if not line:
             continue
         if not line.startswith("{"):
-            items.append((line, None))
+            yield line, None
             continue
         try:
             record = json.loads(line)
             as_of = record.get("as_of")
-            items.append((str(record["question"]), date.fromisoformat(as_of) if as_of else None))
+            yield str(record["question"]), date.fromisoformat(as_of) if as_of else None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            items.append(f"line {number}: not a question or a JSON object with 'question': {exc}")
-    return items
+            yield f"line {number}: not a question or a JSON object with 'question': {exc}"
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
 
     chroma_host: str | None = None
     chroma_port: int = 8000
+    # Without a chroma_host: "server" runs the data dir's own chromadb server, shared by
+    # every newsbot process; "embedded" opens the store in this process (one at a time).
+    store_mode: Literal["server", "embedded"] = "server"
 
     prefix: str = "!"
 

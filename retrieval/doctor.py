@@ -58,7 +58,7 @@ def check_embedding_model(settings: Settings) -> str:
 
 def check_store(settings: Settings) -> str:
     if settings.chroma_host:
-        from retrieval.index.store import open_client
+        from retrieval.index.connection import open_client
 
         client = open_client(settings)
         client.heartbeat()
@@ -66,7 +66,7 @@ def check_store(settings: Settings) -> str:
     else:
         if not settings.chroma_dir.exists():
             return f"no store yet at {settings.chroma_dir}: `newsbot ingest` creates it"
-        from retrieval.index.store import open_client
+        from retrieval.index.connection import open_client
 
         client = open_client(settings)
         where = str(settings.chroma_dir)

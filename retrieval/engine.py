@@ -188,7 +188,13 @@ class Engine:
         """
         started = time.perf_counter()
         clock = _Stopwatch()
-        view = _StoredView(self.store.stored_articles(space), self._generation(space))
+        with self._writing:  # first remove what an interrupted update left behind
+            stored = self.store.stored_articles(space)
+            healed = self.store.heal(space, stored)
+            if healed:
+                self.searcher.removed(space, healed)
+                self._wrote(space)
+        view = _StoredView(stored, self._generation(space))
         pending: list[tuple[Article, list[Chunk]]] = []
         articles = read(view.stored)
         count = 0

@@ -35,6 +35,8 @@ def _isolated_environment(
             monkeypatch.delenv(name)
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NEWSBOT_MODEL_CACHE_DIR", str(model_cache))
+    # One process per store in most tests; tests of several processes set "server".
+    monkeypatch.setenv("NEWSBOT_STORE_MODE", "embedded")
     monkeypatch.chdir(tmp_path)
 
 

@@ -36,6 +36,7 @@ def _eval_settings(settings: Settings, data_dir: Path, corpus_path: Path) -> Set
         update={
             "data_dir": data_dir,
             "chroma_host": None,
+            "store_mode": "embedded",  # a throwaway store only this process uses
             "max_source_bytes": max(settings.max_source_bytes, corpus_path.stat().st_size + 1),
         }
     )

@@ -55,7 +55,7 @@ class Searcher:
     The engine reports this process's own writes (`added`, `removed`), which update a
     loaded index in place. Another process's writes (a CLI ingest beside the running
     bot) change the store's version of the space, noticed within RECHECK_SECONDS, and
-    the index is loaded again.
+    the rows they added or removed are applied (see index/changes.py).
 
     With `snapshots` (a folder), an index is opened from its snapshot there when that
     reflects the store's version, and written there after a load from the store and when
@@ -86,7 +86,7 @@ class Searcher:
         self._indexes: OrderedDict[str, SpaceIndex] = OrderedDict()  # least recently used first
         self._unsaved: set[str] = set()  # spaces whose snapshot lags this process's writes
         self._checked: dict[str, float] = {}  # when each space's version was last read
-        self._versions: dict[str, str | None] = {}  # the store's version each index holds
+        self._versions: dict[str, int] = {}  # the store's version each index holds
         self._lock = threading.RLock()  # guards the indexes while they are read or changed
         self._loading: dict[str, threading.Lock] = defaultdict(threading.Lock)  # one per space
         single_threaded_blas()
@@ -95,7 +95,7 @@ class Searcher:
         with self._lock:
             if space in self._indexes:
                 self._indexes[space].add(chunks, vectors)
-                self._versions[space] = self.store.written_version(space)
+                self._caught_up(space)
                 self._unsaved.add(space)
 
     def removed(self, space: str, chunk_ids: Sequence[str]) -> None:
@@ -103,13 +103,23 @@ class Searcher:
             index = self._indexes.get(space)
             if index is not None:
                 index.remove(chunk_ids)
-                self._versions[space] = self.store.written_version(space)
+                self._caught_up(space)
                 self._unsaved.add(space)
                 if index.retired > COMPACT_WHEN_RETIRED:
                     self._indexes[space] = index.compacted()
 
+    def _caught_up(self, space: str) -> None:
+        """After applying this process's own write: the index holds the store's version
+        after it, if it held the one just before (else the next check fetches the other
+        processes' writes in between, and this one again, harmlessly)."""
+        written = self.store.written_version(space)
+        if written is not None and self._versions.get(space) == written[0]:
+            self._versions[space] = written[1]
+
     def index(self, space: str) -> SpaceIndex:
-        """The space's index, loaded again when another process has changed the store.
+        """The space's index, kept in step with other processes' writes: at most every
+        RECHECK_SECONDS, one read of the store's version; when it moved, the rows those
+        writes added or removed (the whole space again only if the log can't tell).
 
         Loading a large space takes seconds; questions about other spaces go on meanwhile.
         """
@@ -119,41 +129,46 @@ class Searcher:
             with self._lock:
                 index = self._indexes.get(space)
                 checked = self._checked.get(space, -self.recheck_seconds)
+                known = self._versions.get(space)
             if index is not None and time.monotonic() - checked < self.recheck_seconds:
                 return index
-            version = self.store.version(space)
-            with self._lock:
-                known = self._versions.get(space)
-            loaded: SpaceIndex | None = None
-            if index is None or version != known:
+            version = self.store.version(space)  # read first: later writes make a new one
+            if index is not None and known is not None and version != known:
+                if self._catch_up(space, index, known, version):
+                    with self._lock:
+                        self._unsaved.add(space)
+                else:
+                    index = None
+            if index is None or known is None:
                 started = time.perf_counter()
-                loaded = self._load(space, version)  # a write meanwhile makes a new version
+                loaded = self._load(space, version)
                 log.info(
                     "loaded the index of %s: %d chunks in %.1f s",
                     space,
                     len(loaded),
                     time.perf_counter() - started,
                 )
-            with self._lock:
-                if loaded is not None:
-                    self._indexes[space], self._versions[space] = loaded, version
+                with self._lock:
+                    self._indexes[space] = loaded
                     self._unsaved.discard(space)
+            with self._lock:
+                self._versions[space] = version
                 self._checked[space] = time.monotonic()
                 self._indexes.move_to_end(space)
                 found = self._indexes[space]
                 self._keep_within_budget()
                 return found
 
-    def _load(self, space: str, version: str) -> SpaceIndex:
+    def _load(self, space: str, version: int) -> SpaceIndex:
         folder = snapshot.folder_of(self.snapshots, space) if self.snapshots else None
-        if folder is not None and (opened := snapshot.load(folder, version)) is not None:
+        if folder is not None and (opened := snapshot.load(folder, str(version))) is not None:
             return opened
         index = SpaceIndex(self.embedder.dimension)
         for chunks, vectors in self.store.record_pages(space):
             index.add(chunks, vectors)
         if folder is not None and len(index):
-            snapshot.save(index, folder, version)
-            return snapshot.load(folder, version) or index  # mapped: the chunks leave RAM
+            snapshot.save(index, folder, str(version))
+            return snapshot.load(folder, str(version)) or index  # mapped: the chunks leave RAM
         return index
 
     def _keep_within_budget(self) -> None:
@@ -173,8 +188,10 @@ class Searcher:
             index = self._indexes.pop(space, None)
             version = self._versions.pop(space, None)
             self._checked.pop(space, None)
-            if index is not None and space in self._unsaved and version and self.snapshots:
-                snapshot.save(index, snapshot.folder_of(self.snapshots, space), version)
+            unsaved = index is not None and space in self._unsaved and version is not None
+            if unsaved and self.snapshots is not None:
+                assert index is not None
+                snapshot.save(index, snapshot.folder_of(self.snapshots, space), str(version))
             self._unsaved.discard(space)
             log.debug("closed the index of %s", space)
 
@@ -183,6 +200,26 @@ class Searcher:
         with self._lock:
             for space in list(self._indexes):
                 self.close_space(space)
+
+    def _catch_up(self, space: str, index: SpaceIndex, known: int, version: int) -> bool:
+        """Apply the writes between two versions as rows; False if the log can't tell."""
+        changes = self.store.changes(space, known, version)
+        if changes is None:
+            return False
+        pages = list(self.store.record_pages(space, sorted(changes.added)))  # outside the lock
+        with self._lock:
+            index.remove(changes.removed)
+            for chunks, vectors in pages:
+                index.add(chunks, vectors)
+            if index.retired > COMPACT_WHEN_RETIRED:
+                self._indexes[space] = index.compacted()
+        log.info(
+            "applied %d added and %d removed chunks of %s from other processes",
+            len(changes.added),
+            len(changes.removed),
+            space,
+        )
+        return True
 
     def search(
         self, query: str, *, spaces: Sequence[str], as_of: date | None, k: int

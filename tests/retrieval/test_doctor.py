@@ -67,7 +67,7 @@ def test_an_unreachable_chroma_server_fails_the_store_check(tmp_path: Path) -> N
     store = by_name(run_checks(settings))["store"]
 
     assert not store.ok
-    assert "Cannot reach the chromadb server at 127.0.0.1:" in store.detail
+    assert store.detail.startswith("The article store is unreachable at 127.0.0.1:")
 
 
 def test_a_reachable_llm_passes(tmp_path: Path) -> None:

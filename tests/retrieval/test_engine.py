@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -36,12 +36,15 @@ class WatchedStore(Store):
         self.loads: list[str] = []
         self.hold, self.loading, self.release = hold, threading.Event(), threading.Event()
 
-    def record_pages(self, space: str) -> Iterator[tuple[list[Chunk], np.ndarray]]:
-        self.loads.append(space)
+    def record_pages(
+        self, space: str, ids: Sequence[str] | None = None
+    ) -> Iterator[tuple[list[Chunk], np.ndarray]]:
+        if ids is None:  # a whole load, not rows another process's write added
+            self.loads.append(space)
         if space == self.hold:
             self.loading.set()
             self.release.wait(10)
-        yield from super().record_pages(space)
+        yield from super().record_pages(space, ids)
 
 
 def watchful_engine(settings: Settings, embedder: Embedder, store: Store | None = None) -> Engine:
