@@ -277,6 +277,8 @@ def configure_logging(verbose: int, settings: Settings, command: str) -> None:
     if command == "run":
         fmt = "%(asctime)s " + fmt
     logging.basicConfig(level=level, format=fmt, force=True)
+    for chatty in ("httpx", "httpcore", "chromadb"):  # a line per store request: -vv only
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING) if verbose < 2 else level)
     # A first start's one-time model export takes seconds: say so, even when not verbose.
     logging.getLogger("retrieval.embed.onnx").setLevel(min(logging.INFO, level))
 
