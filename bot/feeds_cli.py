@@ -91,7 +91,10 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     poller = _poller(settings)
-    results = poller.poll_due(every=args.all, paused=args.all)
+    try:
+        results = poller.poll_due(every=args.all, paused=args.all)
+    finally:
+        poller.engine.close()  # the index snapshots, so the next start opens in seconds
     if not results:
         print("No feed is due." if poller.registry.feeds() else "No followed feeds.")
         return 0
@@ -110,8 +113,11 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         poller = _poller(settings)
-        print(f"Watching {len(poller.registry.feeds())} feeds; Ctrl-C stops.", flush=True)
-        watch(poller, stop)
+        try:
+            print(f"Watching {len(poller.registry.feeds())} feeds; Ctrl-C stops.", flush=True)
+            watch(poller, stop)
+        finally:
+            poller.engine.close()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -206,3 +206,30 @@ async def test_polling_runs_off_the_event_loop(slashbot: NewsBot) -> None:
     assert max(lateness) < 0.3  # while the loop kept running
     [feed] = cog.poller.registry.feeds()
     assert feed.consecutive_failures == 1 and "HTTP 500" in (feed.last_error or "")
+
+
+async def test_the_follower_is_told_once_when_the_channel_cannot_be_posted_in(
+    newsbot_feeds: NewsBot,
+) -> None:
+    config = dpytest.get_config()
+    guild, follower = config.guilds[0], config.members[0]
+    cog: Any = newsbot_feeds.get_cog("Feeds")
+    registry = cog.poller.registry
+    gone_channel = 987654321  # deleted since it was followed
+    registry.follow("https://harbor.example/rss", f"guild-{guild.id}", 300,
+                    channel_id=gone_channel, followed_by=follower.id)  # fmt: skip
+    registry.add_entry(
+        f"guild-{guild.id}", "https://harbor.example/rss", guid="g1", link_key="k1",
+        text_key="t1", article_id="a1", title="Ferry fares rise", link="https://harbor.example/1",
+        outlet="Harbor Gazette", published=date(2026, 3, 12), summary="Fares rise.",
+        stored=True, announce=True, now=0,
+    )  # fmt: skip
+    assert await cog.post_new_stories() == 0
+    notice = dpytest.get_message()
+    assert isinstance(notice.channel, discord.DMChannel)
+    assert follower.dm_channel is not None and notice.channel.id == follower.dm_channel.id
+    assert f"I can't find the channel <#{gone_channel}>" in notice.content
+    assert "new stories of <https://harbor.example/rss> are not posted" in notice.content
+    assert registry.stories_to_announce() == []  # told once, not on every poll
+    assert await cog.post_new_stories() == 0
+    assert dpytest.verify().message().nothing()
