@@ -16,27 +16,29 @@ INGESTS_PER_WINDOW = 2  # per server
 INGEST_WINDOW_SECONDS = 60.0
 
 
-class QuestionCooldown(NewsbotError):
+class Cooldown(NewsbotError):
+    """Over a cooldown; the message says when to try again (`{seconds}` in `template`)."""
+
+    template = "Try again in {seconds} s."
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(self.template.format(seconds=max(1, math.ceil(retry_after))))
+
+
+class QuestionCooldown(Cooldown):
     """Someone asked more often than the cooldown allows."""
 
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = retry_after
-        seconds = max(1, math.ceil(retry_after))
-        super().__init__(
-            f"You're asking faster than I can read — try again in {seconds} s."
-        )
+    template = "You're asking faster than I can read — try again in {seconds} s."
 
 
-class IngestCooldown(NewsbotError):
+class IngestCooldown(Cooldown):
     """A server ran /ingest more often than the cooldown allows."""
 
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = retry_after
-        seconds = max(1, math.ceil(retry_after))
-        super().__init__(
-            f"This server is adding articles faster than I can fetch them — "
-            f"try again in {seconds} s."
-        )
+    template = (
+        "This server is adding articles faster than I can fetch them — "
+        "try again in {seconds} s."
+    )
 
 
 class Cooldowns:

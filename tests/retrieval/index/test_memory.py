@@ -25,8 +25,8 @@ def unit(*values: float) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-@pytest.fixture
-def index() -> SpaceIndex:
+def three_chunks() -> SpaceIndex:
+    """Two dated chunks and an undated one, with vectors along x, y and their diagonal."""
     index = SpaceIndex(3)
     index.add(
         [
@@ -37,6 +37,11 @@ def index() -> SpaceIndex:
         np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(1, 1, 0)]),
     )
     return index
+
+
+@pytest.fixture
+def index() -> SpaceIndex:
+    return three_chunks()
 
 
 def found(index: SpaceIndex, query: np.ndarray, text: str, **kwargs: object) -> list[str]:

@@ -5,23 +5,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 from retrieval.index import snapshot
 from retrieval.index.memory import SpaceIndex
-from tests.retrieval.index.test_memory import chunk, unit
+from tests.retrieval.index.test_memory import chunk, three_chunks, unit
 
 
 def built() -> SpaceIndex:
-    index = SpaceIndex(3)
-    index.add(
-        [
-            chunk("a", "Ferry crews walked out at dawn.", date(2026, 5, 1)),
-            chunk("b", "Lighthouse keeper Oriel Vance retired.", date(2026, 5, 20)),
-            chunk("c", "An undated note about ferries.", None),
-        ],
-        np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(1, 1, 0)]),
-    )
+    index = three_chunks()
     index.remove(["c"])
     return index
 
