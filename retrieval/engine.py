@@ -188,8 +188,8 @@ class Engine:
         """
         started = time.perf_counter()
         clock = _Stopwatch()
-        with self._writing:  # first remove what an interrupted update left behind
-            stored = self.store.stored_articles(space)
+        stored = self.store.stored_articles(space)  # outside the lock: a big space takes s
+        with self._writing:  # remove what an interrupted update left behind (rarely any)
             healed = self.store.heal(space, stored)
             if healed:
                 self.searcher.removed(space, healed)
