@@ -1,0 +1,338 @@
+"""What a question asks for, and where a sentence gives it.
+
+    asked_kinds("Who won, and by how many votes?")          # [Kind.NAME, Kind.NUMBER]
+    find_values("Ilse Marrow won by 1,204 votes.", Kind.NUMBER)
+    # [Value(kind=NUMBER, text="1,204", start=16, end=21, key="1204")]
+
+A question asks for a name ("who", "which company"), a number ("how many", "what
+percentage"), a date ("when", "what year") or a place ("where", "which country"), or
+for none of these ("why…", "what did she say?"). The answerer uses this to tell a
+sentence that answers from one that is only about the topic, to point at the words
+that answer, and to see when two outlets give different values for the same thing.
+
+Plain rules over the words, no tagger: a name is a run of capitalised words, a number
+is digits or number words, a date names a month, a weekday or a year.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    NAME = "name"  # a person, group or other proper name
+    NUMBER = "number"
+    DATE = "date"
+    PLACE = "place"
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One value in a sentence: `sentence[start:end] == text`; `key` compares values."""
+
+    kind: Kind
+    text: str
+    start: int
+    end: int
+    key: str
+
+
+# -- what is asked ---------------------------------------------------------------------------
+
+_PLACE_NOUNS = (
+    "country countries city cities state states town towns nation nations region regions "
+    "province provinces island islands continent county capital place places location "
+    "port venue neighbourhood neighborhood district village"
+)
+_DATE_NOUNS = "year years date day month decade century season weekday"
+_NUMBER_WORDS_ASKED = (
+    "number amount percentage percent share price cost total sum size population rate "
+    "score age salary fee fine budget figure count"
+)
+_NOT_A_THING = (  # "what did…", "what happened…": the words after "what" that ask no name
+    "is was were are did does do has have had will would can could should happened happens "
+    "about if kind sort type made caused led"
+)
+_WH = r"(?:which|what)(?:\s+\w+)?"  # "which", "what", "which two", "what new"
+
+_ASKS: list[tuple[Kind, re.Pattern[str]]] = [
+    (
+        Kind.NUMBER,
+        re.compile(r"\bhow\s+(?:many|much|old|long|far|often|tall|big|large|high|fast)\b"),
+    ),
+    (Kind.NUMBER, re.compile(rf"\b{_WH}\s+(?:{'|'.join(_NUMBER_WORDS_ASKED.split())})\b")),
+    (Kind.NUMBER, re.compile(r"\bby\s+how\s+much\b")),
+    (Kind.DATE, re.compile(r"\bwhen\b")),
+    (Kind.DATE, re.compile(rf"\b{_WH}\s+(?:{'|'.join(_DATE_NOUNS.split())})\b")),
+    (Kind.DATE, re.compile(r"\bwhat\s+time\b")),
+    (Kind.PLACE, re.compile(r"\bwhere\b")),
+    (Kind.PLACE, re.compile(rf"\b{_WH}\s+(?:{'|'.join(_PLACE_NOUNS.split())})\b")),
+    (Kind.NAME, re.compile(r"\bwho(?:m|se)?\b")),
+    (Kind.NAME, re.compile(r"\bwhat\s+(?:is|was|were|are)\s+(?:the\s+)?names?\b")),
+    (Kind.NAME, re.compile(r"\bname\s+of\b")),
+    # "which company", "what airline", "which of the three…": a name unless a noun above
+    # already made it a number, a date or a place.
+    (Kind.NAME, re.compile(r"\bwhich\b")),
+    (Kind.NAME, re.compile(rf"\bwhat\s+(?!(?:{'|'.join(_NOT_A_THING.split())})\b)[a-z]+\b")),
+]
+
+
+def asked_kinds(question: str) -> list[Kind]:
+    """The kinds of value `question` asks for, in the order it asks them; [] for none.
+
+    "Who, when and how much?" asks three things. Only a question's own asking counts:
+    "Who said the tram will cost more than planned?" asks for a name, not a number.
+    """
+    text = " ".join(question.casefold().split())
+    found: list[tuple[int, Kind]] = []
+    claimed: list[tuple[int, int]] = []  # a span one rule matched is not matched again
+    for kind, pattern in _ASKS:
+        for match in pattern.finditer(text):
+            if any(a < match.end() and match.start() < b for a, b in claimed):
+                continue
+            claimed.append(match.span())
+            found.append((match.start(), kind))
+    kinds: list[Kind] = []
+    for _, kind in sorted(found):
+        if kind not in kinds:
+            kinds.append(kind)
+    return kinds
+
+
+# -- where a sentence gives it ---------------------------------------------------------------
+
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        [
+            "january jan", "february feb", "march mar", "april apr", "may", "june jun",
+            "july jul", "august aug", "september sep sept", "october oct", "november nov",
+            "december dec",
+        ]
+    )
+    for name in names.split()
+}  # fmt: skip
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+           "trillion": 1_000_000_000_000}  # fmt: skip
+_NUMBER_WORD = (
+    {w: i for i, w in enumerate(_SMALL)}
+    | {w: 10 * (i + 2) for i, w in enumerate(_TENS)}
+    | {"dozen": 12, "a": 1, "half": 0.5}
+)
+
+_WORDNUM = r"(?:" + "|".join(sorted([*_SMALL, *_TENS, "dozen"], key=len, reverse=True)) + r")"
+_SCALE = r"(?:hundred|thousand|million|billion|trillion|[mb]n|k)"
+_UNIT = (
+    r"(?:\s*(?:%|percent|per\s+cent|percentage\s+points?)"
+    r"|\s+(?:hundred|thousand|million|billion|trillion)\b"
+    r"|(?:bn|mn|m|k)\b)?"
+)
+_NUMBER = re.compile(
+    r"(?<![\w.,])(?:[$€£¥]\s?)?"
+    r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+    + _UNIT
+    + r"|(?<![\w-])"
+    + rf"{_WORDNUM}(?:[-\s]{_WORDNUM})?(?:\s+{_SCALE}\b)?(?:\s*(?:%|percent\b))?"
+    + r"(?![\w-])",
+    re.IGNORECASE,
+)
+_MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"  # March 12, 2026
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"  # 12 March 2026
+    rf"|{_MONTH}\s+\d{{4}}"  # March 2026
+    r"|\d{4}-\d{2}-\d{2}"  # 2026-03-12
+    rf"|(?:{'|'.join(_WEEKDAYS)})"
+    r"|(?:1[89]|20)\d{2}s?"  # 1998, 2026, the 1990s
+    rf"|{_MONTH}(?=\s|[,.;]|$))\b",
+    re.IGNORECASE,
+)
+# A run of capitalised words, with the small words names carry inside them ("Bank of
+# England", "Port of Brenholt", "Charles de Gaulle").
+_CAPITALISED = r"(?:[A-Z][\w'’&.-]*[\w]|[A-Z])"
+_NAME = re.compile(
+    rf"{_CAPITALISED}(?:(?:\s+(?:of|de|la|le|van|von|der|du|da|al|bin|the|and|&))*\s+{_CAPITALISED})*"
+)
+_NOT_NAME_START = frozenset(
+    """the a an this that these those it its he she they we i you his her their our my
+    but and or so yet if when while after before since as at in on by for from to with
+    however meanwhile still also then there here what who which where why how mr mrs ms dr
+    according last next earlier later today yesterday tomorrow""".split()
+)
+_NOT_A_NAME = frozenset([*_WEEKDAYS, *_MONTHS, "i", "mr", "mrs", "ms", "dr"])
+_PLACE_LEAD = re.compile(
+    r"\b(?:in|at|from|to|near|across|outside|inside|into|of)\s+$", re.IGNORECASE
+)
+_TRAILING_THE = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s$")
+_LEADING_THE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+
+
+def find_values(sentence: str, kind: Kind, *, question: str = "") -> list[Value]:
+    """The values of `kind` in `sentence`, in order, leaving out those `question` mentions."""
+    found = _FINDERS[kind](sentence)
+    if not question:
+        return found
+    asked = {value.key for k in Kind for value in _FINDERS[k](question)}
+    words = {w.casefold() for w in re.findall(r"[\w'’]+", question)}
+    return [
+        v
+        for v in found
+        if v.key not in asked
+        and not (v.kind in (Kind.NAME, Kind.PLACE) and _all_asked(v.text, words))
+    ]
+
+
+def _all_asked(text: str, words: set[str]) -> bool:
+    """Every word of a name is in the question: "Tarrow United" for "Who beat Tarrow?"
+    still counts as asked when the question says "Tarrow" (the name's head word)."""
+    parts = [w.casefold() for w in re.findall(r"[\w'’]+", text)]
+    significant = [p for p in parts if p not in {"of", "the", "and", "de", "la"}]
+    return (
+        bool(significant)
+        and any(p in words for p in significant)
+        and (all(p in words for p in significant) or len(significant) <= 2)
+    )
+
+
+def _numbers(sentence: str) -> list[Value]:
+    values = []
+    dates = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
+    for match in _NUMBER.finditer(sentence):
+        text = match.group().strip()
+        start = match.start() + (len(match.group()) - len(match.group().lstrip()))
+        end = start + len(text)
+        if any(a <= start and end <= b for a, b in dates):
+            continue  # "2026" in "March 12, 2026" is a date, not a count
+        key = _number_key(text)
+        if key is None:
+            continue
+        values.append(Value(Kind.NUMBER, text, start, end, key))
+    return values
+
+
+def _number_key(text: str) -> str | None:
+    """ "10,000" / "10000" / "ten thousand" -> "10000"; "$4.5m" -> "$4500000"; "12%" -> "12%"."""
+    t = text.casefold().replace("per cent", "percent")
+    currency = t[0] if t[0] in "$€£¥" else ""
+    t = t.lstrip("$€£¥ ")
+    percent = "%" if ("%" in t or "percent" in t) else ""
+    t = re.sub(r"%|percentage points?|percent", "", t).strip()
+    words = re.split(r"[-\s]+", t)
+    total, current = 0.0, 0.0
+    for word in words:
+        number = re.fullmatch(r"(\d[\d,]*(?:\.\d+)?)(bn|mn|m|k)?", word)
+        if number:
+            current += float(number.group(1).replace(",", ""))
+            suffix = number.group(2)
+            if suffix:
+                current *= {"bn": 1e9, "mn": 1e6, "m": 1e6, "k": 1e3}[suffix]
+        elif word in _NUMBER_WORD:
+            current += _NUMBER_WORD[word]
+        elif word in _SCALES or word in ("bn", "mn"):
+            scale = _SCALES.get(word) or {"bn": 1e9, "mn": 1e6}[word]
+            current = (current or 1) * scale
+            if scale >= 1000:
+                total, current = total + current, 0.0
+        elif word:
+            return None
+    value = total + current
+    shown = str(int(value)) if value == int(value) else f"{value:g}"
+    return f"{currency}{shown}{percent}"
+
+
+def _dates(sentence: str) -> list[Value]:
+    values = []
+    for match in _DATE.finditer(sentence):
+        text = match.group()
+        if text.casefold() == "may" and not _looks_like_month(sentence, match.start()):
+            continue  # "may" the verb
+        if re.fullmatch(r"[A-Za-z]{3}", text) and text.casefold() in _MONTHS and text[0].islower():
+            continue  # "mar", "dec" in running text
+        values.append(Value(Kind.DATE, text, match.start(), match.end(), _date_key(text)))
+    return values
+
+
+def _looks_like_month(sentence: str, at: int) -> bool:
+    return sentence[at].isupper() and (at == 0 or sentence[at - 1] != "." or at > 1)
+
+
+def _date_key(text: str) -> str:
+    """ "March 12, 2026" / "12 March 2026" -> "2026-03-12"; "March 12" -> "03-12"."""
+    t = text.casefold().replace(",", " ").replace(".", " ")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t.strip()):
+        return t.strip()
+    year = re.search(r"\b(1[89]|20)\d{2}s?\b", t)
+    month = next((_MONTHS[w] for w in t.split() if w in _MONTHS), None)
+    day = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\b", t)
+    parts = []
+    if year:
+        parts.append(year.group())
+    if month:
+        parts.append(f"{month:02d}")
+    if day and month:
+        parts.append(f"{int(day.group(1)):02d}")
+    return "-".join(parts) if parts else " ".join(t.split())
+
+
+def _names(sentence: str) -> list[Value]:
+    values = []
+    for start, text in _name_runs(sentence):
+        first, _, rest = text.partition(" ")
+        sentence_start = start == 0 or sentence[:start].rstrip().endswith(
+            (".", "!", "?", ":", "“", '"')
+        )
+        if sentence_start and first.casefold() in _NOT_NAME_START:
+            if not rest or not rest[0].isupper():
+                continue
+            start, text = start + len(first) + 1, rest  # "The Harbor Gazette" -> keep the name
+        text = text.rstrip(".")
+        words = text.split()
+        if all(w.casefold().strip(".") in _NOT_A_NAME for w in words):
+            continue
+        if sentence_start and len(words) == 1 and not _is_capitalised_elsewhere(sentence, text):
+            continue  # "Officials said…": a capital only because it opens the sentence
+        key = _POSSESSIVE.sub("", _LEADING_THE.sub("", " ".join(text.casefold().split())))
+        values.append(Value(Kind.NAME, text, start, start + len(text), key))
+    return values
+
+
+def _name_runs(sentence: str) -> list[tuple[int, str]]:
+    """Each run of capitalised words with its offset, split at a possessive: "Tarrow
+    United's Ken Lo" is two names."""
+    runs = []
+    for match in _NAME.finditer(sentence):
+        start = match.start()
+        for part in re.split(r"(?<=['’]s)\s+", match.group()):
+            runs.append((start, part))
+            start += len(part) + 1
+    return runs
+
+
+def _is_capitalised_elsewhere(sentence: str, word: str) -> bool:
+    return sentence.count(word) > 1 or word.isupper()
+
+
+def _places(sentence: str) -> list[Value]:
+    """Names that follow "in", "at", "from"…: "in Brenholt", "from the Port of Lisk"."""
+    return [
+        Value(Kind.PLACE, v.text, v.start, v.end, v.key)
+        for v in _names(sentence)
+        if _PLACE_LEAD.search(_TRAILING_THE.sub("", sentence[: v.start]))
+    ]
+
+
+_FINDERS = {
+    Kind.NAME: _names,
+    Kind.NUMBER: _numbers,
+    Kind.DATE: _dates,
+    Kind.PLACE: _places,
+}

@@ -1,0 +1,76 @@
+import pytest
+
+from retrieval.answer.kinds import Kind, asked_kinds, find_values
+
+N, NUM, D, P = Kind.NAME, Kind.NUMBER, Kind.DATE, Kind.PLACE
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("Who won, and by how many votes?", [N, NUM]),
+        ("who, when and how much?", [N, D, NUM]),
+        ("Who said the tram will cost more than planned?", [N]),
+        ("Which country hosted the summit?", [P]),
+        ("Where was the ferry found?", [P]),
+        ("What year did the bridge open?", [D]),
+        ("When will the vote be held?", [D]),
+        ("How much will the Brenholt tram cost?", [NUM]),
+        ("What percentage of voters backed it?", [NUM]),
+        ("Which airline cut its flights?", [N]),
+        ("What is the name of the new harbour master?", [N]),
+        ("What did she say about the strike?", []),
+        ("Why did the council vote against it?", []),
+    ],
+)
+def test_what_a_question_asks_for(question, kinds):
+    assert asked_kinds(question) == kinds
+
+
+SENTENCE = (
+    "Ilse Marrow won by 1,204 votes on March 12, 2026, in Brenholt, beating Tarrow "
+    "United's Ken Lo, the Harbor Gazette reported."
+)
+
+
+def texts(sentence, kind, question=""):
+    values = find_values(sentence, kind, question=question)
+    assert all(sentence[v.start : v.end] == v.text for v in values)
+    return [v.text for v in values]
+
+
+def test_names_split_at_a_possessive_and_leave_out_what_the_question_names():
+    assert texts(SENTENCE, N, "Who beat Tarrow United?") == [
+        "Ilse Marrow", "Brenholt", "Ken Lo", "Harbor Gazette"
+    ]  # fmt: skip
+
+
+def test_a_capital_that_only_opens_the_sentence_is_not_a_name():
+    assert texts("Officials said the Port of Lisk would reopen.", N) == ["Port of Lisk"]
+    assert texts("The ferry left Brenholt at dawn.", N) == ["Brenholt"]
+
+
+def test_places_are_names_after_a_place_word():
+    assert texts(SENTENCE, P) == ["Brenholt"]
+    assert texts("Crews sailed from the Port of Lisk by noon.", P) == ["Port of Lisk"]
+
+
+def test_numbers_in_figures_and_words_compare_by_value():
+    keys = [
+        v.key for v in find_values("It cost $4.5m, 12% more; 10,000 or ten thousand came.", NUM)
+    ]
+    assert keys == ["$4500000", "12%", "10000", "10000"]
+
+
+def test_a_year_inside_a_date_is_a_date_not_a_number():
+    assert texts(SENTENCE, NUM) == ["1,204"]
+    assert [v.key for v in find_values(SENTENCE, D)] == ["2026-03-12"]
+
+
+def test_dates_in_their_usual_shapes():
+    sentence = "Talks began on 3 May 2025, resumed in June 2026 and end on Friday."
+    assert [v.key for v in find_values(sentence, D)] == ["2025-05-03", "2026-06", "friday"]
+
+
+def test_may_the_verb_is_not_a_month():
+    assert texts("The council may delay the vote.", D) == []
