@@ -49,7 +49,7 @@ _PLACE_NOUNS = (
 _DATE_NOUNS = "year years date day month decade century season weekday"
 _NUMBER_WORDS_ASKED = (
     "number amount percentage percent share price cost total sum size population rate "
-    "score age salary fee fine budget figure count"
+    "score age salary fee fine budget count"
 )
 _NOT_A_THING = (  # "what did…", "what happened…": the words after "what" that ask no name
     "is was were are did does do has have had will would can could should happened happens "
@@ -85,7 +85,7 @@ def asked_kinds(question: str) -> list[Kind]:
     "Who, when and how much?" asks three things. Only a question's own asking counts:
     "Who said the tram will cost more than planned?" asks for a name, not a number.
     """
-    text = " ".join(question.casefold().split())
+    text = _asking_sentence(" ".join(question.casefold().split()))
     found: list[tuple[int, Kind]] = []
     claimed: list[tuple[int, int]] = []  # a span one rule matched is not matched again
     for kind, pattern in _ASKS:
@@ -93,12 +93,56 @@ def asked_kinds(question: str) -> list[Kind]:
             if any(a < match.end() and match.start() < b for a, b in claimed):
                 continue
             claimed.append(match.span())
-            found.append((match.start(), kind))
+            if _interrogative(text, match.start()):
+                found.append((match.start(), kind))
     kinds: list[Kind] = []
     for _, kind in sorted(found):
         if kind not in kinds:
             kinds.append(kind)
     return kinds
+
+
+def _asking_sentence(text: str) -> str:
+    """The sentence that asks: quiz questions open with a statement ("Five people were
+    hurt when… Which city…?"), whose "when" asks nothing."""
+    sentences = [p for p in re.split(r"(?<=[.!?])\s+|(?<=[.!?][\"”’])\s+", text) if p]
+    asking = [p for p in sentences if p.endswith("?")]
+    return asking[-1] if asking else text
+
+
+def _interrogative(text: str, at: int) -> bool:
+    """Whether the question word at `at` asks rather than relates: "which app" and "who
+    won?" ask; "Newman, who crashed…", "hurt when a man…" and ", which according to…"
+    relate. A word asks at the start, after a preposition, in a list of question words
+    ("who, when and how much"), after a short opening ("This week, who…"), and "which" or
+    "what" ask anywhere but after a comma."""
+    before = text[:at].rstrip().lstrip("“”\"'‘’([—- ")
+    if not before:
+        return True
+    word = text[at:].split(maxsplit=1)[0]
+    words = re.findall(r"[\w'’]+", before)
+    last = words[-1] if words else ""
+    if before.endswith(","):
+        opening = len(re.findall(r"[\w'’]+", before.rsplit(".", 1)[-1])) <= 4
+        following = text[at:].split()[1:2]
+        relates = word in ("which", "what") and (not following or following[0] in _RELATING)
+        return opening or last in _QUESTION_WORDS or (word in ("which", "what") and not relates)
+    if last in ("and", "or") and len(words) > 1 and words[-2] in _QUESTION_WORDS:
+        return True
+    if last in _PREPOSITIONS:
+        return True
+    return word in ("which", "what")
+
+
+_RELATING = frozenset(  # ", which is…", ", which according to…": what follows a relative
+    """is was are were has had have means meant according would will could can may might
+    made led caused came comes also then includes included""".split()
+)
+_QUESTION_WORDS = frozenset("who whom whose when where which what how why".split())
+_PREPOSITIONS = frozenset(
+    """in on at by for from to of with about into during since until under over after before
+    against between among than like as""".split()
+)
 
 
 # -- where a sentence gives it ---------------------------------------------------------------
@@ -322,12 +366,15 @@ def _is_capitalised_elsewhere(sentence: str, word: str) -> bool:
 
 
 def _places(sentence: str) -> list[Value]:
-    """Names that follow "in", "at", "from"…: "in Brenholt", "from the Port of Lisk"."""
-    return [
-        Value(Kind.PLACE, v.text, v.start, v.end, v.key)
-        for v in _names(sentence)
-        if _PLACE_LEAD.search(_TRAILING_THE.sub("", sentence[: v.start]))
-    ]
+    """Names, those after "in", "at", "from"… first: "in Brenholt", "from the Port of Lisk".
+    Without a gazetteer any name may be a place ("Lebanon formed a government")."""
+    names = _names(sentence)
+
+    def after_a_place_word(v: Value) -> bool:
+        return bool(_PLACE_LEAD.search(_TRAILING_THE.sub("", sentence[: v.start])))
+
+    ordered = sorted(names, key=lambda v: not after_a_place_word(v))
+    return [Value(Kind.PLACE, v.text, v.start, v.end, v.key) for v in ordered]
 
 
 _FINDERS = {
