@@ -13,6 +13,10 @@ from retrieval.records import Answer
 from tests.bot.conftest import FakeKnowledge, invoke, make_interaction, strike_answer
 
 WORK_SECONDS = 0.6
+# Work done on the loop would stop the ticks for all of WORK_SECONDS; off the loop they
+# keep coming, late by no more than a busy machine's scheduling (100 ms was too tight at
+# load 12).
+MAX_GAP = WORK_SECONDS / 3
 
 
 def slow_answer(question: str) -> Answer:
@@ -57,7 +61,7 @@ async def test_the_loop_keeps_ticking_during_a_slash_answer(
     )
 
     assert duration >= WORK_SECONDS
-    assert longest_gap < 0.1
+    assert longest_gap < MAX_GAP
     assert interaction.followup.send.call_args.kwargs["content"].startswith("The strike")
 
 
@@ -69,5 +73,5 @@ async def test_the_loop_keeps_ticking_during_a_prefix_answer(
     longest_gap, duration = await ticking_while(dpytest.message("!ask how did the strike end?"))
 
     assert duration >= WORK_SECONDS
-    assert longest_gap < 0.1
+    assert longest_gap < MAX_GAP
     assert dpytest.get_message().content.startswith("The strike")
