@@ -66,6 +66,9 @@ class Settings(BaseSettings):
 
     # Retrieval and answering knobs (defaults tuned on the RealTimeQA dev split).
     top_k: int = Field(default=10, ge=1, le=100)
+    # Chunks fill the embedding model's window (256 tokens for MiniLM, title line
+    # included), or `chunk_tokens` if fewer; `chunk_words` caps the character length.
+    chunk_tokens: int | None = Field(default=None, ge=32)
     chunk_words: int = Field(default=200, ge=20)
     fetch_timeout: float = Field(default=20.0, gt=0)  # seconds without a byte
     fetch_deadline: float = Field(default=20.0, gt=0)  # seconds for a whole download

@@ -210,7 +210,12 @@ class Engine:
                 report.skipped += 1
                 continue
             with clock("chunk"):
-                chunks = chunk_article(article, max_words=self.settings.chunk_words)
+                chunks = chunk_article(
+                    article,
+                    tokens=self.embedder,
+                    max_tokens=self.settings.chunk_tokens,
+                    max_words=self.settings.chunk_words,
+                )
             if not chunks:
                 report.errors.append(f"{article.origin or article.id}: no text to store")
                 continue

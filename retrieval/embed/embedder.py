@@ -31,8 +31,13 @@ class Encoder(Protocol):
     """A backend: texts in, L2-normalised float32 vectors out (one row per text)."""
 
     dimension: int
+    max_tokens: int  # tokens of a text the model reads, its special tokens aside
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Each text's length in the model's tokens (special tokens aside, untruncated)."""
+        ...
 
 
 def resolve_backend(settings: Settings) -> str:
@@ -67,6 +72,17 @@ class TorchEncoder:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"Cannot load the embedding model {model_path!r}: {exc}") from exc
         self.dimension = int(self._model.get_embedding_dimension() or 0)
+        tokenizer = self._model.tokenizer
+        window = self._model.max_seq_length or tokenizer.model_max_length
+        self.max_tokens = int(window) - tokenizer.num_special_tokens_to_add()
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        ids = self._model.tokenizer(
+            list(texts), add_special_tokens=False, return_attention_mask=False, verbose=False
+        )["input_ids"]
+        return [len(row) for row in ids]
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         vectors = self._model.encode(
@@ -110,6 +126,14 @@ class Embedder:
     @property
     def dimension(self) -> int:
         return self.encoder.dimension
+
+    @property
+    def max_tokens(self) -> int:
+        """How many tokens of a text the model reads (what a chunk must fit in)."""
+        return self.encoder.max_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.encoder.count_tokens(texts)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

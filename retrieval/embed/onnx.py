@@ -314,6 +314,12 @@ class OnnxEncoder:
         self._tokenizer = _load_tokenizer(self.layout)
         self._pad_id = _pad_id(self._tokenizer)
         self._tokenizer.no_padding()  # padded per batch, to the longest text of the batch
+        self._counter = _load_tokenizer(self.layout)
+        self._counter.no_truncation()  # counts a text's whole length
+        self._counter.no_padding()
+        processor = self._counter.post_processor
+        special = processor.num_special_tokens_to_add(False) if processor is not None else 0
+        self.max_tokens = self.layout.max_seq_length - special
         options = ort.SessionOptions()
         options.intra_op_num_threads = _cores()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -321,6 +327,10 @@ class OnnxEncoder:
             str(self.model_file), options, providers=["CPUExecutionProvider"]
         )
         self._inputs = [i.name for i in self._session.get_inputs()]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        texts = [t.lower() for t in texts] if self.layout.lowercase else list(texts)
+        return [len(e.ids) for e in self._counter.encode_batch(texts, add_special_tokens=False)]
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         texts = [t.lower() for t in texts] if self.layout.lowercase else list(texts)

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Sequence
 from datetime import date
 
 import pytest
 
 from retrieval.config import Settings
+from retrieval.embed.embedder import Embedder
 from retrieval.ingest.chunking import CHARS_PER_WORD, chunk_article
 from retrieval.ingest.loading import iter_articles
 from retrieval.records import Article, Chunk
@@ -102,7 +104,8 @@ def test_spans_cover_every_non_space_character_and_no_space_at_their_edges() -> 
 
 
 def make(body: str, **fields: object) -> Article:
-    return Article(id="art1", title="Storm hits the coast", body=body, **fields)  # type: ignore[arg-type]
+    fields = {"id": "art1", "title": "Storm hits the coast", "body": body, **fields}
+    return Article(**fields)  # type: ignore[arg-type]
 
 
 def paragraph(topic: str, sentences: int, words: int = 12) -> str:
@@ -257,3 +260,56 @@ def test_chunking_five_thousand_short_passages_is_fast() -> None:
     elapsed = time.perf_counter() - started
     assert len(chunks) == 5000
     assert elapsed < 5, f"chunking 5,000 passages took {elapsed:.1f} s"
+
+
+# -- measured in the model's tokens ---------------------------------------------------------
+
+
+class TwoPerWord:
+    """A tokenizer stand-in: two tokens per word, a 60-token window."""
+
+    def __init__(self, max_tokens: int = 60) -> None:
+        self.max_tokens = max_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [2 * len(text.split()) for text in texts]
+
+
+@pytest.mark.parametrize("window", [60, 300])
+def test_with_a_token_counter_every_embedded_text_fits_the_window(window: int) -> None:
+    counter = TwoPerWord(window)
+    for article in fixture_articles():
+        chunks = chunk_article(article, tokens=counter)
+        # 60 tokens can't hold some sentences with their title line: those are cut.
+        assert_exact(article, chunks, whole_sentences=window == 300)
+        assert max(counter.count_tokens([c.embed_text for c in chunks])) <= window
+
+
+def test_the_title_line_counts_against_the_window() -> None:
+    body = " ".join(f"Sentence number {n} is here." for n in range(12))  # 5 words each
+    title = "A title of exactly ten words for the budget here"
+    untitled = chunk_article(make(body, title=""), tokens=TwoPerWord(), overlap=False)
+    titled = chunk_article(make(body, title=title), tokens=TwoPerWord(), overlap=False)
+    # 60 tokens hold six 10-token sentences; after a 20-token title and its break, three.
+    assert [len(c.sentences) for c in untitled] == [6, 6]
+    assert [len(c.sentences) for c in titled] == [3, 3, 3, 3]
+
+
+def test_a_sentence_over_the_token_window_is_cut_into_pieces_that_fit() -> None:
+    long_sentence = "The council " + " ".join(["debated"] * 70) + " until late."
+    article = make(f"Short opening sentence here. {long_sentence}", title="")
+    chunks = chunk_article(article, tokens=TwoPerWord())
+    assert max(TwoPerWord().count_tokens([c.embed_text for c in chunks])) <= 60
+    assert_exact(article, chunks, whole_sentences=False)
+    assert " ".join(c.text for c in chunks).split() == article.body.split()
+
+
+def test_chunks_fit_the_real_models_window(embedder: Embedder) -> None:
+    """The bundled MiniLM reads 256 tokens (254 besides its own two): 200-word chunks
+    were about 340, so their last quarter was never embedded."""
+    body = "\n\n".join(paragraph(f"Harbor{n}", 6) for n in range(12))
+    article = make(body, title="Harbour strike talks resume", source="Harbor Gazette")
+    chunks = chunk_article(article, tokens=embedder)
+    lengths = embedder.count_tokens([c.embed_text for c in chunks])
+    assert max(lengths) <= embedder.max_tokens == 254
+    assert min(lengths[:-1]) >= embedder.max_tokens // 2  # chunks close only half full
