@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from retrieval.answer.emphasis import with_spans
 from retrieval.answer.prompts import refusal_text
 from retrieval.embed.embedder import Embedder
 from retrieval.records import Answer, Chunk, Citation, Passage, Turn
@@ -128,7 +129,8 @@ class ExtractiveAnswerer:
     ) -> Answer:
         # A follow-up ("and who brokered it?") is matched on its own words, and on its
         # similarity to itself or to the question it follows, whichever is closer.
-        chosen = self._choose(question, passages, self.contextualize(question, history))
+        context = self.contextualize(question, history)
+        chosen = self._choose(question, passages, context)
         if not chosen:
             return refusal(question, as_of)
         chosen.sort(key=lambda c: c.chunk.published_at or date.min, reverse=True)
@@ -139,6 +141,7 @@ class ExtractiveAnswerer:
             )
             for c in chosen
         ]
+        citations = with_spans(question, citations, context=context)
         text = "\n".join(_attributed(c) for c in citations)
         return Answer(question=question, text=text, refused=False, citations=citations)
 

@@ -129,6 +129,8 @@ def _interrogative(text: str, at: int) -> bool:
         return opening or last in _QUESTION_WORDS or (word in ("which", "what") and not relates)
     if last in ("and", "or") and len(words) > 1 and words[-2] in _QUESTION_WORDS:
         return True
+    if len(words) == 1 and last in _FOLLOW_UP_OPENERS:  # "And how much will it cost?"
+        return True
     if last in _PREPOSITIONS:
         return True
     return word in ("which", "what")
@@ -138,6 +140,7 @@ _RELATING = frozenset(  # ", which is…", ", which according to…": what follo
     """is was are were has had have means meant according would will could can may might
     made led caused came comes also then includes included""".split()
 )
+_FOLLOW_UP_OPENERS = frozenset("and but so then also".split())
 _QUESTION_WORDS = frozenset("who whom whose when where which what how why".split())
 _PREPOSITIONS = frozenset(
     """in on at by for from to of with about into during since until under over after before
