@@ -34,6 +34,7 @@ _PLACE_LEAD = re.compile(
     re.IGNORECASE,
 )
 _MERGE_GAP = 4  # two asked values this few words apart are shown as one span
+FAR = 1_000_000  # the `value_distances` of a value no word of the question is near
 
 
 def answer_span(
@@ -91,22 +92,29 @@ def _nearest(quote: str, values: Sequence[Value], terms: set[str]) -> Value:
     """The value fewest words away from a word the question also uses, the first of
     equals; a place after "in", "off", "at"… before any other ("the ferry Marla was
     found off Cape Dunmore")."""
-    tokens = [(m.start(), m.end(), stem(m.group())) for m in _WORD.finditer(quote)]
-    inside = [any(v.start <= a < v.end for v in values) for a, _, _ in tokens]
-    shared = [i for i, (_, _, term) in enumerate(tokens) if term in terms and not inside[i]]
-
-    def distance(value: Value) -> int:
-        if not shared:
-            return 0
-        own = [i for i, (a, _, _) in enumerate(tokens) if value.start <= a < value.end]
-        if not own:
-            return len(tokens)
-        return min((own[0] - i - 1) if i < own[0] else (i - own[-1] - 1) for i in shared)
 
     def led(value: Value) -> bool:
         return value.kind is Kind.PLACE and bool(_PLACE_LEAD.search(quote[: value.start]))
 
-    return min(values, key=lambda v: (not led(v), distance(v)))  # the first of equals
+    distances = value_distances(quote, values, terms)
+    best = min(range(len(values)), key=lambda i: (not led(values[i]), distances[i]))
+    return values[best]  # min keeps the first of equals
+
+
+def value_distances(quote: str, values: Sequence[Value], terms: set[str]) -> list[int]:
+    """For each value, how many words lie between it and the nearest word of `quote`
+    (outside the values) whose term is in `terms`; `FAR` when no word is."""
+    tokens = [(m.start(), stem(m.group())) for m in _WORD.finditer(quote)]
+    inside = [any(v.start <= a < v.end for v in values) for a, _ in tokens]
+    shared = [i for i, (_, term) in enumerate(tokens) if term in terms and not inside[i]]
+
+    def distance(value: Value) -> int:
+        own = [i for i, (a, _) in enumerate(tokens) if value.start <= a < value.end]
+        if not shared or not own:
+            return FAR
+        return min((own[0] - i - 1) if i < own[0] else (i - own[-1] - 1) for i in shared)
+
+    return [distance(v) for v in values]
 
 
 def _reason(quote: str) -> Span | None:

@@ -10,8 +10,7 @@ from retrieval.answer.emphasis import answer_span, with_spans
 from retrieval.records import Answer, Citation
 
 VOTE = (
-    "Ilse Marrow won the Brenholt vote by 1,204 votes, beating Ken Lo, the Harbor Gazette "
-    "reported."
+    "Ilse Marrow won the Brenholt vote by 1,204 votes, beating Ken Lo, the Harbor Gazette reported."
 )
 
 
