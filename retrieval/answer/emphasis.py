@@ -5,8 +5,9 @@
 
 The words are a value of the kind the question asks for (a name for "who", a number for
 "how many", a date for "when", a place for "where"; see `kinds`) that the question does
-not already name. When the quote holds several, the one nearest the words it shares
-with the question is meant ("Marrow won…, beating Ken Lo": "won" points at Marrow). A
+not already name. When the quote holds several, the one next to a word it shares with
+the question is meant ("Marrow won…, beating Ken Lo": "won" points at Marrow), else the
+first. A
 question that asks "why" points at the quote's "because…" clause; other questions that
 ask for no such value get no span, and a span is never the whole quote.
 """
@@ -33,6 +34,7 @@ _PLACE_LEAD = re.compile(
     r"\b(?:in|at|from|to|near|off|across|outside|inside|into|of|on)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+_NEXT_TO = 1  # a value at most this many words from a question's word is "next to" it
 _MERGE_GAP = 4  # two asked values this few words apart are shown as one span
 FAR = 1_000_000  # the `value_distances` of a value no word of the question is near
 
@@ -68,11 +70,11 @@ def answer_span(
     if not chosen:
         return None
     first = chosen[0]
-    start, end = first.start, first.end
+    start, end = first.start, _unpossessed(quote, first)
     for value in sorted(chosen[1:], key=lambda v: v.start):  # "Ilse Marrow won by 1,204"
         a, b = sorted(((start, end), (value.start, value.end)))
         if len(words(quote[a[1] : b[0]])) <= _MERGE_GAP:
-            start, end = min(start, value.start), max(end, value.end)
+            start, end = min(start, value.start), max(end, _unpossessed(quote, value))
     return _partial(quote, (start, end))
 
 
@@ -89,15 +91,18 @@ def with_spans(
 
 
 def _nearest(quote: str, values: Sequence[Value], terms: set[str]) -> Value:
-    """The value fewest words away from a word the question also uses, the first of
-    equals; a place after "in", "off", "at"… before any other ("the ferry Marla was
-    found off Cape Dunmore")."""
+    """The first value next to a word the question also uses ("beating Ken Lo" for "who
+    did she beat?"), else the first value, a sentence's subject more often than not; a
+    place after "in", "off", "at"… before any other ("the ferry Marla was found off
+    Cape Dunmore"). On RealTimeQA dev, with the sentence that holds the right answer,
+    this bolds it for 49 % of questions asking a kind (38 % other words, 13 % none);
+    the nearest value at any distance 46 %, always the first 48 %."""
 
     def led(value: Value) -> bool:
         return value.kind is Kind.PLACE and bool(_PLACE_LEAD.search(quote[: value.start]))
 
     distances = value_distances(quote, values, terms)
-    best = min(range(len(values)), key=lambda i: (not led(values[i]), distances[i]))
+    best = min(range(len(values)), key=lambda i: (not led(values[i]), distances[i] > _NEXT_TO))
     return values[best]  # min keeps the first of equals
 
 
@@ -115,6 +120,15 @@ def value_distances(quote: str, values: Sequence[Value], terms: set[str]) -> lis
         return min((own[0] - i - 1) if i < own[0] else (i - own[-1] - 1) for i in shared)
 
     return [distance(v) for v in values]
+
+
+def _unpossessed(quote: str, value: Value) -> int:
+    """Where a value ends without its possessive: "ByteDance" of "ByteDance’s TikTok"."""
+    if value.kind in (Kind.NAME, Kind.PLACE) and quote[value.start : value.end].endswith(
+        ("'s", "’s")
+    ):
+        return value.end - 2
+    return value.end
 
 
 def _reason(quote: str) -> Span | None:

@@ -35,6 +35,11 @@ def shown(question: str, quote: str, **kwargs: object) -> str | None:
         ("Why did the council vote against the fund?",
          "The council voted against the fund because the harbour budget was empty, Oda said.",
          "because the harbour budget was empty"),
+        # none next to the question's words: the first, most often the subject
+        ("Which team won the title?", "The Brenholt Lakers beat the Heat 106-93 in Miami.",
+         "Brenholt Lakers"),
+        ("Who runs the ferry line?", "Analysts said Tarrow United’s board runs it.",
+         "Tarrow United"),  # without its possessive
         # two asked values a few words apart are shown as one span
         ("Who won and by how many votes?", "Ilse Marrow won by 1,204 votes in Brenholt.",
          "Ilse Marrow won by 1,204"),
