@@ -118,7 +118,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     spaces = tuple(dict.fromkeys(["shared", *args.space]))
     if args.question != "-":
         answer = engine.ask(args.question, spaces=spaces, as_of=args.as_of)
-        print(_json(answer.to_json()) if args.json else format_answer(answer))
+        bold = sys.stdout.isatty()  # escape sequences only for a terminal, never a pipe
+        print(_json(answer.to_json()) if args.json else format_answer(answer, bold=bold))
         return 0
     failures = 0
     for item in _question_lines(sys.stdin):
@@ -136,7 +137,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(_json(answer.to_json()), flush=True)
         else:
-            print(f"Q: {terminal_safe(answer.question)}\n{format_answer(answer)}\n", flush=True)
+            shown = format_answer(answer, bold=sys.stdout.isatty())
+            print(f"Q: {terminal_safe(answer.question)}\n{shown}\n", flush=True)
     return 1 if failures else 0
 
 
@@ -146,7 +148,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     _check_llm_reachable(settings)
     engine = _engine(settings)
     engine.warm_up()
-    run_chat(engine, as_of=args.as_of)
+    run_chat(engine, as_of=args.as_of, bold=sys.stdout.isatty())
     return 0
 
 
@@ -199,7 +201,7 @@ def run_demo_chat(settings: Settings) -> None:
             report = engine.ingest([str(SAMPLES_DIR)])
             print(f"Sample articles: {report.summary()}.\n")
             engine.warm_up()
-            run_chat(engine)
+            run_chat(engine, bold=sys.stdout.isatty())
         finally:
             engine.close()  # before the scratch data dir goes
 

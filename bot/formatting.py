@@ -9,7 +9,7 @@ is longer than one message) followed by a "Sources" embed with one line per cita
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
@@ -169,15 +169,25 @@ def source_label(outlet: str, title: str, published: date | None) -> str:
     return f"{label} ({day})" if day else label
 
 
-def citation_line(citation: Citation, quotes: Sequence[str] = ()) -> str:
+def citation_line(
+    citation: Citation,
+    quotes: Sequence[str] = (),
+    spans: Mapping[str, tuple[int, int]] | None = None,
+) -> str:
     """One source under an answer: `[n]` and the masked link, then the quoted sentences
-    (the citation's own when none are given)."""
+    (the citation's own when none are given), the words of `spans` (by quote; the
+    citation's own span by default) in bold."""
     label = source_label(citation.source, citation.title, citation.published_at)
     line = f"**\\[{citation.n}\\]** {masked_link(label, citation.url)}"
+    if spans is None:
+        spans = {citation.quote: citation.span} if citation.span else {}
     for quote in quotes or [citation.quote]:
-        quote = shorten(quote, QUOTE_LIMIT)
-        if quote:
-            line += f"\n> {escape_text(quote)}"
+        shown = shorten(quote, QUOTE_LIMIT)
+        if shown:
+            span = spans.get(quote)
+            # Bold only where shortening left the quote as it was up to the span's end.
+            kept = span is not None and shown[: span[1]] == quote[: span[1]]
+            line += f"\n> {escape_text(shown, emphasis=[span] if kept and span else ())}"
     return line
 
 
@@ -202,7 +212,8 @@ def sources_embeds(
 ) -> list[discord.Embed]:
     """The "Sources" embeds of an answer (one unless the citations overflow a description)."""
     sources = group_by_source(citations)
-    groups = _pack((citation_line(c, q) for c, q in sources), EMBED_DESCRIPTION_LIMIT)
+    spans = {c.quote: c.span for c in citations if c.span}
+    groups = _pack((citation_line(c, q, spans) for c, q in sources), EMBED_DESCRIPTION_LIMIT)
     embeds = []
     for i, group in enumerate(groups):
         embed = discord.Embed(
@@ -240,7 +251,7 @@ def format_answer(answer: Answer) -> list[Reply]:
     if answer.refused or not answer.citations:
         text = answer.text.strip()
         return text_replies(escape_text(text) if text else refusal_text(answer.as_of))
-    replies = text_replies(escape_answer_text(answer.text))
+    replies = text_replies(escape_answer_text(answer.text, emphasis=answer.emphasis()))
     batches = _batch_embeds(sources_embeds(answer.citations, as_of=answer.as_of))
     if replies:
         replies[-1] = Reply(content=replies[-1].content, embeds=tuple(batches.pop(0)))

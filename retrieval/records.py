@@ -136,9 +136,25 @@ class Citation:
     url: str
     published_at: date | None
     quote: str  # verbatim from the chunk text
+    # The words of the quote that answer the question, as offsets into `quote` (shown in
+    # bold); None when no words stand out. See retrieval/answer/emphasis.py.
+    span: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.span is not None:
+            start, end = self.span
+            if not 0 <= start < end <= len(self.quote):
+                raise ValueError(f"span {self.span} is not within the quote {self.quote!r}")
+
+    @property
+    def answering(self) -> str:
+        """The words `span` points at ("" without one)."""
+        return self.quote[self.span[0] : self.span[1]] if self.span else ""
 
     @classmethod
-    def from_chunk(cls, n: int, chunk: Chunk, quote: str) -> Citation:
+    def from_chunk(
+        cls, n: int, chunk: Chunk, quote: str, span: tuple[int, int] | None = None
+    ) -> Citation:
         if quote not in chunk.text:
             raise ValueError(f"quote is not in chunk {chunk.id}: {quote!r}")
         return cls(
@@ -150,6 +166,7 @@ class Citation:
             url=chunk.url,
             published_at=chunk.published_at,
             quote=quote,
+            span=span,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -161,6 +178,7 @@ class Citation:
             "url": self.url,
             "published_at": _iso(self.published_at) or None,
             "quote": self.quote,
+            "span": list(self.span) if self.span else None,
         }
 
 
@@ -196,6 +214,23 @@ class Answer:
     def sources(self) -> list[tuple[Citation, list[str]]]:
         """Each source `[n]` once, in order of n, with every sentence quoted from it."""
         return group_by_source(self.citations)
+
+    def emphasis(self) -> list[tuple[int, int]]:
+        """Offsets into `text` of the words to show in bold: each citation's `span`, where
+        its quote stands verbatim in the text (the extractive answer quotes it whole)."""
+        spans = []
+        at = 0
+        for citation in self.citations:
+            if citation.span is None:
+                continue
+            found = self.text.find(citation.quote, at)
+            if found < 0:
+                found = self.text.find(citation.quote)
+            if found < 0:
+                continue
+            at = found + len(citation.quote)
+            spans.append((found + citation.span[0], found + citation.span[1]))
+        return sorted(spans)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -16,6 +16,8 @@ from datetime import date
 
 import numpy as np
 
+from retrieval.answer.emphasis import answer_span, with_spans
+from retrieval.answer.parts import Part, asked_parts, missing_text, plan_parts
 from retrieval.answer.prompts import refusal_text
 from retrieval.embed.embedder import Embedder
 from retrieval.records import Answer, Chunk, Citation, Passage, Turn
@@ -128,7 +130,11 @@ class ExtractiveAnswerer:
     ) -> Answer:
         # A follow-up ("and who brokered it?") is matched on its own words, and on its
         # similarity to itself or to the question it follows, whichever is closer.
-        chosen = self._choose(question, passages, self.contextualize(question, history))
+        context = self.contextualize(question, history)
+        parts = asked_parts(question)
+        if len(parts) > 1:  # "who, when and how much?": each part its own sentence
+            return self._answer_parts(question, passages, context, parts, as_of)
+        chosen = self._choose(question, passages, context)
         if not chosen:
             return refusal(question, as_of)
         chosen.sort(key=lambda c: c.chunk.published_at or date.min, reverse=True)
@@ -139,8 +145,62 @@ class ExtractiveAnswerer:
             )
             for c in chosen
         ]
+        citations = with_spans(question, citations, context=context)
         text = "\n".join(_attributed(c) for c in citations)
         return Answer(question=question, text=text, refused=False, citations=citations)
+
+    def _answer_parts(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        context: str,
+        parts: Sequence[Part],
+        as_of: date | None,
+    ) -> Answer:
+        """Each part answered by the best sentence that answers its clause and holds a
+        value of its kind (see `parts`); then what the articles don't say. Refused when
+        no part is answered."""
+        found: dict[str, Candidate] = {}
+        eligible = []
+        for part in parts:
+            answering = self._answering(part.clause, passages, context)
+            found.update((c.text, c) for c in answering)
+            eligible.append([c.text for c in answering])
+        plan = plan_parts(parts, eligible, question=context, max_quotes=self.config.max_quotes)
+        if not plan.picks:
+            return refusal(question, as_of)
+        numbers: dict[str, int] = {}
+        citations = []
+        for quote, kinds in plan.picks:
+            chunk = found[quote].chunk
+            span = answer_span(question, quote, context=context, kinds=kinds, outlet=chunk.source)
+            n = numbers.setdefault(chunk.article_id, len(numbers) + 1)
+            citations.append(Citation.from_chunk(n, chunk, quote, span))
+        lines = [_attributed(c) for c in citations]
+        if plan.missing:
+            lines.append(missing_text(plan.missing))
+        return Answer(question=question, text="\n".join(lines), refused=False, citations=citations)
+
+    def _answering(
+        self, clause: str, passages: Sequence[Passage], question: str
+    ) -> list[Candidate]:
+        """The sentences that answer one part, best first: scored on the part's clause
+        (the whole question for a bare "when") and the whole question, whose names the
+        passage must hold ("how much did it cost" after "who bought the Lisk ferry route"
+        is not the tram's cost); clearing the same bars as any quote, and sharing a word
+        with the clause when it has its own ("who restored it" is not answered by a
+        sentence on the storm that never says "restored")."""
+        cfg = self.config
+        own = bool(tokenize(clause))
+        query = clause if own else question
+        scored = self.score(query, passages, question)  # the question's names count
+        return [
+            scored.candidates[i]
+            for i in np.argsort(-scored.rank, kind="stable")
+            if scored.relevance[i] >= cfg.min_score
+            and scored.cosines[i] >= cfg.min_cosine
+            and (not own or scored.candidates[i].coverage > 0)
+        ]
 
     def score(self, query: str, passages: Sequence[Passage], context: str | None = None) -> Scored:
         """The shortlisted sentences of the passages, scored against the question.

@@ -85,7 +85,7 @@ def asked_kinds(question: str) -> list[Kind]:
     "Who, when and how much?" asks three things. Only a question's own asking counts:
     "Who said the tram will cost more than planned?" asks for a name, not a number.
     """
-    text = _asking_sentence(" ".join(question.casefold().split()))
+    text = _asking_sentence(" ".join(_NAMED.sub(_masked, question).casefold().split()))
     found: list[tuple[int, Kind]] = []
     claimed: list[tuple[int, int]] = []  # a span one rule matched is not matched again
     for kind, pattern in _ASKS:
@@ -100,6 +100,14 @@ def asked_kinds(question: str) -> list[Kind]:
         if kind not in kinds:
             kinds.append(kind)
     return kinds
+
+
+# A question word written as a name mid-sentence asks nothing: "Doctor Who", "the WHO".
+_NAMED = re.compile(r"(?<=[\w,;] )(?:Who|WHO|When|Where|Which|What|How)\b")
+
+
+def _masked(match: re.Match[str]) -> str:
+    return "x" * len(match.group())
 
 
 def _asking_sentence(text: str) -> str:
@@ -120,15 +128,27 @@ def _interrogative(text: str, at: int) -> bool:
     if not before:
         return True
     word = text[at:].split(maxsplit=1)[0]
+    bare = re.match(r"(\w+)\s*(?:[,?]|\s(?:and|or)\b)", text[at:])
+    if bare and bare.group(1) in _QUESTION_WORDS:
+        return True  # a bare question word: "…the line, when, and…", "…is located where?"
     words = re.findall(r"[\w'’]+", before)
     last = words[-1] if words else ""
     if before.endswith(","):
         opening = len(re.findall(r"[\w'’]+", before.rsplit(".", 1)[-1])) <= 4
         following = text[at:].split()[1:2]
         relates = word in ("which", "what") and (not following or following[0] in _RELATING)
-        return opening or last in _QUESTION_WORDS or (word in ("which", "what") and not relates)
+        return (
+            opening
+            or last in _QUESTION_WORDS
+            or word == "how"  # ", how many…" never relates
+            or (word in ("which", "what") and not relates)
+        )
     if last in ("and", "or") and len(words) > 1 and words[-2] in _QUESTION_WORDS:
         return True
+    if len(words) == 1 and last in _FOLLOW_UP_OPENERS:  # "And how much will it cost?"
+        return True
+    if last in ("and", "or", "but") and word in _QUESTION_WORDS - {"which", "what"}:
+        return True  # "How many homes lost power and who restored it?"
     if last in _PREPOSITIONS:
         return True
     return word in ("which", "what")
@@ -138,6 +158,7 @@ _RELATING = frozenset(  # ", which is…", ", which according to…": what follo
     """is was are were has had have means meant according would will could can may might
     made led caused came comes also then includes included""".split()
 )
+_FOLLOW_UP_OPENERS = frozenset("and but so then also".split())
 _QUESTION_WORDS = frozenset("who whom whose when where which what how why".split())
 _PREPOSITIONS = frozenset(
     """in on at by for from to of with about into during since until under over after before

@@ -30,6 +30,7 @@ from pydantic import SecretStr
 
 from retrieval.answer.base import Answerer
 from retrieval.answer.claims import strip_reasoning, without_markers
+from retrieval.answer.emphasis import with_spans
 from retrieval.answer.extractive import refusal
 from retrieval.answer.prompts import render_prompt
 from retrieval.answer.verify import CitationChecker
@@ -333,7 +334,7 @@ class LLMAnswerer:
                 question=question,
                 text=verified.text,
                 refused=False,
-                citations=verified.citations,
+                citations=with_spans(question, verified.citations),
                 answerer=self.name,
             )
         answer.unsupported = verified.unsupported

@@ -68,12 +68,15 @@ def test_ask_json_contract(capsys: pytest.CaptureFixture[str], ingested: None) -
             "url",
             "published_at",
             "quote",
+            "span",
         }
         assert any(
             citation["quote"] in p["text"] and p["article_id"] == citation["article_id"]
             for p in passages.values()
         )
         assert f"[{citation['n']}]" in result["answer"]
+    spans = [c["quote"][slice(*c["span"])] for c in result["citations"] if c["span"]]
+    assert "14.5 million" in spans  # the words that answer "how much?"
 
 
 def test_ask_refusal_is_a_success(capsys: pytest.CaptureFixture[str], ingested: None) -> None:

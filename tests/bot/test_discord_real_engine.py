@@ -106,5 +106,5 @@ async def test_slash_ask_with_the_real_engine_fits_discord(realbot: NewsBot) -> 
     await invoke(realbot, "ask", interaction, question="Who denied planning to sell the terminal?")
 
     [call] = interaction.followup.send.call_args_list
-    assert "Velmora Port Authority denied" in call.kwargs["content"]
+    assert "**Velmora Port Authority** denied" in call.kwargs["content"]  # who: in bold
     check_reply(Reply(content=call.kwargs["content"], embeds=tuple(call.kwargs["embeds"])))

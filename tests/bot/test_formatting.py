@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 
@@ -262,3 +263,25 @@ def test_dates_in_sources_are_iso() -> None:
     cited = citation(1, published_at=date(2026, 1, 5))
     answer = Answer(question="q", text="x [1]", refused=False, citations=[cited])
     assert "(2026-01-05)" in (format_answer(answer)[0].embeds[0].description or "")
+
+
+def emphasised_answer(quote: str, span: tuple[int, int]) -> Answer:
+    cited = dataclasses.replace(citation(1, quote=quote), span=span)
+    text = f"On 2026-03-12, Harbor Gazette reported: “{quote}” [1]"
+    return Answer(question="q", text=text, refused=False, citations=[cited])
+
+
+def test_the_words_that_answer_are_bold_and_the_quote_stays_escaped() -> None:
+    quote = "The **union** took a 6 percent rise_now, said <@123>."
+    start = quote.index("6 percent")
+    (reply,) = format_answer(emphasised_answer(quote, (start, start + len("6 percent"))))
+    assert "took a **6 percent** rise\\_now" in reply.content  # ours renders, theirs doesn't
+    assert "The \\*\\*union\\*\\*" in reply.content and "<@123>" not in reply.content
+    assert reply.content.endswith("[1]")
+    sources = reply.embeds[0].description or ""
+    assert "> The \\*\\*union\\*\\* took a **6 percent** rise\\_now" in sources
+
+
+def test_no_span_no_bold() -> None:
+    (reply,) = format_answer(strike_answer("When did the strike end?"))
+    assert "**" not in reply.content

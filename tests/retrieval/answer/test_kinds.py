@@ -24,6 +24,12 @@ N, NUM, D, P = Kind.NAME, Kind.NUMBER, Kind.DATE, Kind.PLACE
         ("Five were hurt when a crane fell. Which city was it in?", [P]),
         ("Marrow, who chairs the board, said what about the fares?", [N]),
         ("This week, how many ferries were cancelled?", [NUM]),
+        ("And how much will it cost?", [NUM]),  # a follow-up
+        ("but when?", [D]),
+        ("How many homes lost power and who restored it?", [NUM, N]),
+        ("Who bought the ferry line, when, and for how much?", [N, D, NUM]),
+        ("The ferry museum is located where?", [P]),
+        ("Before Doctor Who, how many ferries sailed, according to the WHO?", [NUM]),
         ("The port banned which app on work phones?", [N]),
         ("As fares rose, which ferry line cut its routes?", [N]),
         ("The port, which is old, banned which app?", [N]),

@@ -95,6 +95,12 @@ def test_a_well_cited_answer_is_kept_and_renumbered(embedder: Embedder) -> None:
     assert answer.unsupported == []
 
 
+def test_its_citations_point_at_the_words_that_answer(embedder: Embedder) -> None:
+    model = RecordingChatModel(responses=[GOOD_REPLY])
+    answer = ask(llm_answerer(model, embedder), "When did the Velmora dockers walk out?")
+    assert [c.answering for c in answer.citations] == ["Monday", "Thursday"]
+
+
 def test_the_model_sees_the_prompts_and_the_passages(embedder: Embedder) -> None:
     model = RecordingChatModel(responses=[GOOD_REPLY])
     ask(llm_answerer(model, embedder), as_of=date(2026, 4, 5))
