@@ -1,11 +1,14 @@
 """Measure where the extractive answerer's refusal threshold should sit.
 
     .venv/bin/python bench/refusal_threshold.py [--backend auto|torch|onnx|onnx-int8]
+                                                [--refusal relevance|learned]
 
 Asks the answerable and unanswerable questions of tests/retrieval/answer/test_extractive.py over
 the same fictional stories and prints the relevance of each question's best sentence.
 `min_score` in retrieval/answer/extractive.py must sit in the gap between the two groups for
-every backend of the bundled model.
+every backend of the bundled model. With `--refusal learned` it prints the probability that
+retrieval/answer/answerability.py gives the best sentence (its threshold is fitted on
+RealTimeQA dev by bench/fit_answerability.py; these questions are the second check).
 """
 
 from __future__ import annotations
@@ -17,11 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from retrieval.answer.extractive import ExtractiveAnswerer  # noqa: E402
+from retrieval.answer.extractive import ExtractiveAnswerer, ExtractiveConfig  # noqa: E402
 from retrieval.config import EMBEDDING_BACKENDS, Settings  # noqa: E402
+from retrieval.embed.embedder import get_embedder  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 from tests import stories  # noqa: E402
-from tests.retrieval.answer.test_extractive import ANSWERABLE, SAMPLES, UNANSWERABLE  # noqa: E402
+from tests.retrieval.answer.test_extractive import (  # noqa: E402
+    ANSWERABLE,
+    NEAR_TOPIC,
+    SAMPLES,
+    UNANSWERABLE,
+)
 
 
 def extractive(engine: Engine) -> ExtractiveAnswerer:
@@ -36,18 +45,22 @@ def best_relevance(engine: Engine, question: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", default="auto", choices=EMBEDDING_BACKENDS)
+    parser.add_argument("--refusal", default="relevance", choices=("relevance", "learned"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         settings = Settings(data_dir=Path(work), embedding_backend=args.backend)
-        engine = Engine(settings)
+        embedder = get_embedder(settings)
+        config = ExtractiveConfig(refusal=args.refusal)
+        engine = Engine(settings, embedder=embedder, answerer=ExtractiveAnswerer(embedder, config))
         engine.ingest_articles(stories.ALL)
         engine.ingest([str(SAMPLES)])
         groups = {
             "answerable": [q for q, _ in ANSWERABLE],
-            "unanswerable": UNANSWERABLE,
+            "unanswerable": UNANSWERABLE + NEAR_TOPIC,
         }
-        min_score = extractive(engine).config.min_score
-        print(f"backend {engine.embedder.backend}, min_score {min_score:.2f}")
+        cfg = extractive(engine).config
+        threshold = cfg.min_probability if args.refusal == "learned" else cfg.min_score
+        print(f"backend {engine.embedder.backend}, {args.refusal} refusal at {threshold:.2f}")
         lowest: dict[str, float] = {}
         for name, questions in groups.items():
             scores = sorted(((best_relevance(engine, q), q) for q in questions), reverse=True)

@@ -13,9 +13,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 import numpy as np
 
+from retrieval.answer import answerability
 from retrieval.answer.emphasis import answer_span, with_spans
 from retrieval.answer.parts import Part, asked_parts, missing_text, plan_parts
 from retrieval.answer.prompts import refusal_text
@@ -94,6 +96,14 @@ class ExtractiveConfig:
     # North Korean diplomat's denial with onnx-int8; on dev, +0.9 pt of answers quoted.
     keep_within: float = 0.15
     duplicate_cosine: float = 0.86  # sentences this close say the same thing: cite once
+    # "learned": whether a sentence answers is the probability that
+    # retrieval/answer/answerability.py gives it (fitted on RealTimeQA dev by
+    # bench/fit_answerability.py); the question is refused when the best one is under
+    # `min_probability`, and further quotes need `quote_ratio` of its probability.
+    # "relevance": the hand-set rule above (`min_score`, `keep_within`).
+    refusal: Literal["relevance", "learned"] = "relevance"
+    min_probability: float = answerability.THRESHOLD
+    quote_ratio: float = answerability.QUOTE_RATIO
 
 
 class ExtractiveAnswerer:
@@ -223,6 +233,9 @@ class ExtractiveAnswerer:
         cosines = (sentences @ vectors[: len(questions)].T).max(axis=1)
         weight = cfg.missing_names_weight if len(names) > 1 else cfg.missing_name_weight
         penalty = weight * np.array([c.missing_names for c in candidates])
+        if cfg.refusal == "learned":
+            p = answerability.probabilities(context or query, candidates, cosines, names=names)
+            return Scored(candidates, sentences, cosines, rank=p, relevance=p)
         focus = np.array([c.overlap for c in candidates])
         coverage = np.array([c.coverage for c in candidates])
         return Scored(
@@ -244,12 +257,19 @@ class ExtractiveAnswerer:
         rank, relevance, cosines, sentences = (
             scored.rank, scored.relevance, scored.cosines, scored.sentences
         )  # fmt: skip
-        order = np.argsort(-rank)
+        order = sorted(range(len(rank)), key=lambda i: (-float(rank[i]), i))  # ties: shortlist's
+        learned = cfg.refusal == "learned"
+        if learned and relevance[order[0]] < cfg.min_probability:
+            order = []
         chosen: list[int] = []
         for i in order:
-            if len(chosen) == cfg.max_quotes or rank[i] < rank[order[0]] - cfg.keep_within:
+            if len(chosen) == cfg.max_quotes:
                 break
-            if relevance[i] < cfg.min_score or cosines[i] < cfg.min_cosine:
+            if learned and rank[i] < cfg.quote_ratio * rank[order[0]]:
+                break
+            if not learned and rank[i] < rank[order[0]] - cfg.keep_within:
+                break
+            if not learned and (relevance[i] < cfg.min_score or cosines[i] < cfg.min_cosine):
                 continue
             if any(float(sentences[i] @ sentences[j]) >= cfg.duplicate_cosine for j in chosen):
                 continue

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answer.extractive import proper_names, referent, resolve_pronouns
+from retrieval.answer.extractive import (
+    ExtractiveAnswerer,
+    ExtractiveConfig,
+    proper_names,
+    referent,
+    resolve_pronouns,
+)
 from retrieval.config import Settings
 from retrieval.embed.embedder import Embedder
 from retrieval.engine import Engine
@@ -42,6 +48,13 @@ UNANSWERABLE = [
     "Did Japan send troops to the port?",
     "What is the weather tomorrow?",
 ]
+# On the stories' topics, but what they ask is not in them (a refusal, not a quote on the
+# topic): the scorer must tell "about it" from "answers it".
+NEAR_TOPIC = [
+    "What did the mayor of Velmora say about the strike?",
+    "How many dock workers lost their jobs?",
+    "Who won the election for mayor of Brenholt?",
+]
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +81,63 @@ def test_questions_the_articles_do_not_answer_are_refused(newsroom: Engine, ques
     answer = newsroom.ask(question)
     assert answer.refused, (question, answer.text)
     assert answer.citations == []
+
+
+@pytest.fixture(scope="module")
+def learned_newsroom(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """The same stories, answered with the learned answerability scorer."""
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("learned"))  # type: ignore[call-arg]
+    answerer = ExtractiveAnswerer(embedder, ExtractiveConfig(refusal="learned"))
+    engine = Engine(settings, embedder=embedder, answerer=answerer)
+    engine.ingest_articles(stories.ALL)
+    engine.ingest([str(SAMPLES)])
+    return engine
+
+
+# What the dev-fitted scorer still gets wrong among the answerable stories: it refuses the
+# first two (their best sentences get 0.14 and 0.25, under the threshold) and quotes the
+# Marrow Bay union's strike call for the third. The fixtures' short questions and titled
+# articles are not what RealTimeQA's quiz questions are.
+LEARNED_MISSES = {
+    "Who brokered the deal?",
+    "How much is the relief fund?",
+    "Who leads the dockers' union?",
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        pytest.param(q, quoted, marks=pytest.mark.xfail(strict=True, reason="scorer misses"))
+        if q in LEARNED_MISSES
+        else (q, quoted)
+        for q, quoted in ANSWERABLE
+    ],
+)
+def test_the_learned_scorer_answers_what_the_articles_answer(
+    learned_newsroom: Engine, question: str, quoted: str
+) -> None:
+    answer = learned_newsroom.ask(question)
+    assert not answer.refused, question
+    assert any(quoted in c.quote for c in answer.citations), answer.text
+    assert len(answer.citations) <= 3
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE + NEAR_TOPIC)
+def test_the_learned_scorer_refuses_near_topic_questions(
+    learned_newsroom: Engine, question: str
+) -> None:
+    answer = learned_newsroom.ask(question)
+    assert answer.refused, (question, answer.text)
+
+
+def test_the_learned_scorer_gives_the_same_answer_in_any_order(
+    learned_newsroom: Engine,
+) -> None:
+    questions = [q for q, _ in ANSWERABLE[:5]] + NEAR_TOPIC
+    forward = {q: learned_newsroom.ask(q).text for q in questions}
+    backward = {q: learned_newsroom.ask(q).text for q in reversed(questions)}
+    assert forward == backward
 
 
 def test_the_same_question_gets_the_same_answer_whatever_was_asked_before(

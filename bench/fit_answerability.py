@@ -1,0 +1,264 @@
+"""Fit the extractive answerer's answerability scorer on the RealTimeQA dev split.
+
+    nice -n 10 .venv/bin/python bench/fit_answerability.py [--data DIR] [--folds 5] [--refresh]
+
+(`--data` is the realtimeqa folder: ../shared/eval/realtimeqa of the main checkout by default;
+from a worktree pass /work/shared/eval/realtimeqa.)
+
+Every dev question is asked twice: as it is (answerable) and with its gold passage and
+that story's copies removed from the corpus (unanswerable). A candidate sentence is a
+positive example when it quotes the gold answer (`answer_quoted`). The script fits a
+logistic regression (numpy, L2) over `answerability.FEATURES`, chooses the threshold by
+k-fold cross-validation by question, prints the cross-validated dev figures (right,
+wrong, refused answerable, refused unanswerable, quotes per answer) and the coefficients
+to paste into retrieval/answer/answerability.py.
+
+Slow steps are cached under ../cache/scorer/ (delete it, or pass --refresh, after a
+change to chunking, search or the shortlist): the ingested dev corpus, the passages of
+each question with and without its gold story, and the candidate sentences' features.
+Refitting from the cached features takes seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import REALTIMEQA, REPO  # noqa: E402
+from retrieval.answer import answerability  # noqa: E402
+from retrieval.answer.extractive import ExtractiveAnswerer, proper_names  # noqa: E402
+from retrieval.config import Settings  # noqa: E402
+from retrieval.engine import Engine  # noqa: E402
+from retrieval.eval.metrics import answer_quoted  # noqa: E402
+from retrieval.records import Passage  # noqa: E402
+
+CACHE = REPO.parent / "cache" / "scorer"
+# A copy of the gold story: a passage sharing half its words with the gold passage, or one
+# that states the gold answer and shares a tenth of them (the same story retold by another
+# quiz: "Title 42 … set to expire in May" / "On May 23 … lift … Title 42").
+COPY_JACCARD = 0.5
+RETOLD_JACCARD = 0.1
+SEARCH_K = 20  # searched, before the gold story is removed; the answerer reads the first 5
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    uid: str
+    text: str
+    answer: str
+    gold: str
+    as_of: date
+
+
+def load_questions() -> list[Question]:
+    rows = [json.loads(line) for line in (REALTIMEQA / "qrels_dev.jsonl").open()]
+    return [
+        Question(r["uid"], r["question"], r["answer"], r["passage_id"],
+                 date.fromisoformat(r["question_date"]))
+        for r in rows
+    ]  # fmt: skip
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
+
+
+def story_copies(q: Question, bodies: dict[str, str], words: dict[str, set[str]]) -> set[str]:
+    """The gold passage and the passages that are copies of its story (word Jaccard)."""
+    mine = words[q.gold]
+    copies = {q.gold}
+    for pid, theirs in words.items():
+        union = len(mine | theirs)
+        shared = len(mine & theirs) / union if union else 0.0
+        retold = shared >= RETOLD_JACCARD and answer_quoted(q.answer, [bodies[pid]])
+        if shared >= COPY_JACCARD or retold:
+            copies.add(pid)
+    return copies
+
+
+def engine() -> Engine:
+    settings = Settings(
+        data_dir=CACHE / "store", store_mode="embedded", chroma_host=None, top_k=SEARCH_K
+    )
+    return Engine(settings)
+
+
+def passages_per_question(questions: list[Question], refresh: bool) -> dict[str, tuple]:
+    """{uid: (passages as searched, passages without the gold story)}, cached."""
+    path = CACHE / "passages.pkl"
+    if path.exists() and not refresh:
+        return pickle.loads(path.read_bytes())
+    corpus = [json.loads(line) for line in (REALTIMEQA / "passages.jsonl").open()]
+    bodies = {p["id"]: p["body"] for p in corpus}
+    words = {pid: _words(body) for pid, body in bodies.items()}
+    eng = engine()
+    report = eng.ingest([str(REALTIMEQA / "passages.jsonl")])
+    print(f"ingest: {report.added} added, {report.skipped} skipped", file=sys.stderr)
+    out: dict[str, tuple] = {}
+    for n, q in enumerate(questions, 1):
+        found = eng.search(q.text, as_of=q.as_of, k=SEARCH_K)
+        removed = story_copies(q, bodies, words)
+        kept = [p for p in found if p.chunk.article_id not in removed]
+        without = [Passage(p.chunk, p.score, i) for i, p in enumerate(kept, 1)]
+        out[q.uid] = (found, without)
+        if n % 100 == 0:
+            print(f"searched {n}/{len(questions)}", file=sys.stderr)
+    eng.close()
+    path.write_bytes(pickle.dumps(out))
+    return out
+
+
+def candidate_features(questions: list[Question], passages: dict[str, tuple], refresh: bool):
+    """Rows of (question index, unanswerable?, quotes the answer?, features) per candidate."""
+    path = CACHE / "features.pkl"
+    if path.exists() and not refresh:
+        return pickle.loads(path.read_bytes())
+    eng = engine()
+    answerer = eng.answerer
+    assert isinstance(answerer, ExtractiveAnswerer), "set NEWSBOT_LLM=none"
+    rows = []
+    for n, q in enumerate(questions):
+        for unanswerable, found in enumerate(passages[q.uid]):
+            scored = answerer.score(q.text, found)
+            if not scored.candidates:
+                continue
+            x = answerability.features(
+                q.text, scored.candidates, scored.cosines, names=proper_names(q.text)
+            )
+            for c, xi in zip(scored.candidates, x, strict=True):
+                rows.append((n, unanswerable, answer_quoted(q.answer, [c.text]),
+                             c.text, c.chunk.article_id, xi))  # fmt: skip
+        if (n + 1) % 100 == 0:
+            print(f"features {n + 1}/{len(questions)}", file=sys.stderr)
+    eng.close()
+    path.write_bytes(pickle.dumps(rows))
+    return rows
+
+
+# -- fitting -------------------------------------------------------------------------------
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 300) -> np.ndarray:
+    """Logistic regression weights [bias, *w] by Newton's method (standardised inside)."""
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / std])
+    w = np.zeros(z.shape[1])
+    reg = l2 * np.eye(len(w))
+    reg[0, 0] = 0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w)))
+        grad = z.T @ (p - y) + reg @ w * len(x) / 1000
+        hess = (z * (p * (1 - p))[:, None]).T @ z + reg * len(x) / 1000
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    coef = w[1:] / std  # back to raw features
+    return np.concatenate([[w[0] - coef @ mean], coef])
+
+
+def prob(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-(weights[0] + x @ weights[1:])))
+
+
+def outcomes(rows, p: np.ndarray, threshold: float, n_questions: int, ratio: float):
+    """Per question and variant: ('right'|'wrong'|'refused', quotes)."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault((row[0], row[1]), []).append(i)
+    result = {}
+    for key in [(q, u) for q in range(n_questions) for u in (0, 1)]:
+        members = groups.get(key, [])
+        if not members or max(p[i] for i in members) < threshold:
+            result[key] = ("refused", 0)
+            continue
+        ordered = sorted(members, key=lambda i: -p[i])
+        best = p[ordered[0]]
+        chosen = [i for i in ordered if p[i] >= ratio * best][:3]
+        right = any(rows[i][2] for i in chosen)
+        result[key] = ("right" if right else "wrong", len(chosen))
+    return result
+
+
+def summary(result, n_questions: int) -> dict[str, float]:
+    ans = [result[(q, 0)] for q in range(n_questions)]
+    una = [result[(q, 1)] for q in range(n_questions)]
+    answered = [r for r in ans if r[0] != "refused"]
+    return {
+        "right": sum(r[0] == "right" for r in ans) / n_questions,
+        "wrong": sum(r[0] == "wrong" for r in ans) / n_questions,
+        "refused_answerable": sum(r[0] == "refused" for r in ans) / n_questions,
+        "refused_unanswerable": sum(r[0] == "refused" for r in una) / n_questions,
+        "quotes": sum(r[1] for r in answered) / max(1, len(answered)),
+    }
+
+
+def cross_validate(rows, x, y, n_questions, folds, thresholds, ratio, seed=0):
+    """Out-of-fold probabilities for every candidate (folds by question)."""
+    fold_of = np.random.default_rng(seed).permutation(n_questions) % folds
+    qs = np.array([r[0] for r in rows])
+    p = np.zeros(len(rows))
+    for f in range(folds):
+        test = fold_of[qs] == f
+        w = fit(x[~test], y[~test])
+        p[test] = prob(w, x[test])
+    return {t: summary(outcomes(rows, p, t, n_questions, ratio), n_questions)
+            for t in thresholds}  # fmt: skip
+
+
+def main() -> None:
+    global REALTIMEQA, CACHE
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=REALTIMEQA, help="the realtimeqa folder")
+    parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--min-right", type=float, default=0.392, help="right answers the threshold must keep"
+    )
+    parser.add_argument("--refresh", action="store_true", help="recompute passages and features")
+    parser.add_argument("--refresh-features", action="store_true")
+    parser.add_argument("--ratio", type=float, default=answerability.QUOTE_RATIO)
+    args = parser.parse_args()
+    REALTIMEQA, CACHE = args.data, args.cache
+    CACHE.mkdir(parents=True, exist_ok=True)
+    questions = load_questions()
+    passages = passages_per_question(questions, args.refresh)
+    rows = candidate_features(questions, passages, args.refresh or args.refresh_features)
+    x = np.array([r[5] for r in rows], dtype=float)
+    y = np.array([float(r[2] and not r[1]) for r in rows])
+    n = len(questions)
+    thresholds = [round(t, 2) for t in np.arange(0.05, 0.61, 0.01)]
+    cv = cross_validate(rows, x, y, n, args.folds, thresholds, args.ratio)
+    print(f"{n} dev questions, {len(rows)} candidates, {int(y.sum())} quote the answer")
+    print(f"{args.folds}-fold CV by question (out-of-fold scores):")
+    print("threshold  right  wrong  refused-ans  refused-unans  quotes")
+    for t, s in cv.items():
+        print(f"  {t:5.2f}   {s['right']:.3f}  {s['wrong']:.3f}    {s['refused_answerable']:.3f}"
+              f"        {s['refused_unanswerable']:.3f}       {s['quotes']:.2f}")  # fmt: skip
+    keeping = [t for t, s in cv.items() if s["right"] >= args.min_right]
+    if keeping:
+        chosen = max(keeping)
+        print(f"highest threshold keeping right >= {args.min_right}: {chosen} {cv[chosen]}")
+    w = fit(x, y)
+    print("\nfitted on all of dev (paste into retrieval/answer/answerability.py):")
+    print(f"INTERCEPT = {w[0]:.4f}")
+    print("WEIGHTS = {")
+    for name, value in zip(answerability.FEATURES, w[1:], strict=True):
+        print(f'    "{name}": {value:.4f},')
+    print("}")
+    train = summary(outcomes(rows, prob(w, x), answerability.THRESHOLD, n, args.ratio), n)
+    print(f"training fit at the shipped threshold {answerability.THRESHOLD}: {train}")
+
+
+if __name__ == "__main__":
+    main()
