@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import discord
 from discord.ext import commands
@@ -28,7 +28,7 @@ from bot.conversation import Conversations
 from bot.cooldown import INGEST_WINDOW_SECONDS, INGESTS_PER_WINDOW, Cooldowns, IngestCooldown
 from bot.logsafe import redact_secret_in_logs
 from bot.safe_send import NO_MENTIONS
-from retrieval import SHARED_SPACE, ConfigError, Settings, space_for_guild
+from retrieval import GUILD_PREFIX, SHARED_SPACE, ConfigError, Settings, space_for_guild
 
 if TYPE_CHECKING:
     from retrieval import Engine
@@ -94,8 +94,16 @@ def build_intents(*, message_content: bool = True) -> discord.Intents:
 class NewsBot(commands.Bot):
     """A commands.Bot carrying the engine, the settings and the follow-up memory."""
 
-    def __init__(self, settings: Settings, engine: Engine, *, message_content: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        message_content: bool = True,
+        **shard_options: Any,
+    ) -> None:
         super().__init__(
+            **shard_options,
             command_prefix=settings.prefix,
             intents=build_intents(message_content=message_content),
             help_command=None,
@@ -125,6 +133,18 @@ class NewsBot(commands.Bot):
             return (SHARED_SPACE,)
         return (SHARED_SPACE, space_for_guild(guild_id))
 
+    def serves(self, space: str) -> bool:
+        """Whether this process answers for the space: the shared one, and the servers of
+        its shards (`(guild_id >> 22) % shard_count`, as Discord assigns them)."""
+        if not space.startswith(GUILD_PREFIX) or self.settings.shard_count is None:
+            return True
+        guild_id = space.removeprefix(GUILD_PREFIX)
+        if not guild_id.isdigit():
+            return True
+        shards = self.settings.shards
+        shard = (int(guild_id) >> 22) % self.settings.shard_count
+        return shards is None or shard in shards
+
     def space_of(self, guild_id: int) -> str:
         """Where a server's /ingest adds articles and /forget removes them."""
         return space_for_guild(guild_id)
@@ -149,6 +169,22 @@ class NewsBot(commands.Bot):
         log.info("Invite link: %s", invite_url(user.id))
 
 
+class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
+    """The bot as one of several processes: it connects the shards NEWSBOT_SHARD_IDS of
+    NEWSBOT_SHARD_COUNT, so it only hears from (and opens the spaces of) their servers."""
+
+    def __init__(self, settings: Settings, engine: Engine, *, message_content: bool = True) -> None:
+        assert settings.shard_count is not None
+        shards = settings.shards
+        super().__init__(
+            settings,
+            engine,
+            message_content=message_content,
+            shard_count=settings.shard_count,
+            shard_ids=list(shards) if shards is not None else None,
+        )
+
+
 def invite_url(client_id: int) -> str:
     return discord.utils.oauth_url(
         client_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
@@ -164,6 +200,8 @@ def create_bot(
         from retrieval import Engine
 
         engine = Engine(settings)
+    if settings.shard_count is not None:
+        return ShardedNewsBot(settings, engine, message_content=message_content)
     return NewsBot(settings, engine, message_content=message_content)
 
 

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         parse_every,
     )
     from retrieval.records import (
+        GUILD_PREFIX,
         SHARED_SPACE,
         Answer,
         Article,
@@ -84,7 +85,8 @@ _HOMES = {
         "StoreUnavailable",
     ),
     "retrieval.records": (
-        "SHARED_SPACE",
+        "GUILD_PREFIX",
+    "SHARED_SPACE",
         "Answer",
         "Article",
         "ArticleSummary",
@@ -124,6 +126,7 @@ __all__ = [
     "FeedError",
     "FeedPoller",
     "FeedRegistry",
+    "GUILD_PREFIX",
     "HISTORY_TURNS",
     "IngestReport",
     "InvalidQuestion",

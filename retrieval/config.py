@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval.errors import ConfigError
@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     store_mode: Literal["server", "embedded"] = "server"
 
     prefix: str = "!"
+
+    # Discord sharding: this process connects the shards NEWSBOT_SHARD_IDS ("0,1"; unset:
+    # all of them) of NEWSBOT_SHARD_COUNT (unset: one process, Discord's default).
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: str = ""
+    # Poll followed feeds in this process (several may: each feed is leased to one poller).
+    poll_feeds: bool = True
 
     llm: Literal["none", "openai", "ollama"] = "none"
     llm_model: str = ""
@@ -106,12 +113,33 @@ class Settings(BaseSettings):
         "openai_api_key",
         "model_cache_dir",
         "keep_days",
+        "shard_count",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """`DISCORD_TOKEN=` in .env (as in .env.example) means "not set"."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_of_the_count(cls, value: str, info: ValidationInfo) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        if not names:
+            return ""
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("must come with NEWSBOT_SHARD_COUNT, the number of shards in all")
+        if not all(name.isdigit() for name in names):
+            raise ValueError("must be shard numbers separated by commas, like 0,1")
+        if max(int(name) for name in names) >= count:
+            raise ValueError(f"must be below NEWSBOT_SHARD_COUNT ({count}); shards count from 0")
+        return ",".join(str(n) for n in sorted({int(name) for name in names}))
+
+    @property
+    def shards(self) -> tuple[int, ...] | None:
+        """The shard ids this process connects (None: all of NEWSBOT_SHARD_COUNT's)."""
+        return tuple(int(n) for n in self.shard_ids.split(",")) if self.shard_ids else None
 
     @property
     def private_hosts_allowed(self) -> frozenset[str]:

@@ -33,6 +33,7 @@ from retrieval.ingest.chunking import chunk_article
 from retrieval.ingest.fetch import FetchPolicy
 from retrieval.ingest.loading import iter_articles
 from retrieval.records import (
+    GUILD_PREFIX,
     SHARED_SPACE,
     Answer,
     Article,
@@ -50,7 +51,7 @@ INGEST_BATCH_CHUNKS = 512  # embed and store this many chunks at a time
 
 
 def space_for_guild(guild_id: int) -> str:
-    return f"guild-{guild_id}"
+    return f"{GUILD_PREFIX}{guild_id}"
 
 
 class _Stopwatch:

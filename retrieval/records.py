@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Protocol
 
 SHARED_SPACE = "shared"
+GUILD_PREFIX = "guild-"  # a Discord server's space is GUILD_PREFIX + its id
 """The knowledge base every server and DM sees (articles ingested from the command line)."""
 
 

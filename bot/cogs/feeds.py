@@ -1,7 +1,9 @@
 """Followed feeds in Discord: `/feeds follow|list|unfollow` for server managers, `/news`
 for everyone, and the background poller that posts new stories to their channels.
 
-A server's feeds fill that server's space only. The loop only decides what is due and
+A server's feeds fill that server's space only. With several bot processes (Discord
+shards) each posts the stories of its own servers; any of them may poll (NEWSBOT_POLL_FEEDS),
+a due feed being leased to one poller at a time. The loop only decides what is due and
 what to post; polling, fetching and storing run in a worker thread.
 """
 
@@ -20,7 +22,7 @@ from bot.cogs.sources import CHOICE_LIMIT, CHOICE_NAME_LIMIT, require_manager
 from bot.formatting import masked_link, shorten
 from bot.safe_send import NO_MENTIONS, send_followups
 from bot.validation import clean_ingest_url, parse_as_of
-from retrieval import FeedError, FeedPoller, Story, format_every, parse_every
+from retrieval import GUILD_PREFIX, FeedError, FeedPoller, Story, format_every, parse_every
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsBot
@@ -77,7 +79,7 @@ class Feeds(commands.Cog):
         self.poller = FeedPoller(bot.engine, settings=bot.settings)
 
     async def cog_load(self) -> None:
-        self.poll_loop.start()
+        self.poll_loop.start()  # posts this process's stories; polls if NEWSBOT_POLL_FEEDS
 
     async def cog_unload(self) -> None:
         self.poll_loop.cancel()
@@ -212,7 +214,8 @@ class Feeds(commands.Cog):
     @tasks.loop(seconds=POLL_SECONDS)
     async def poll_loop(self) -> None:
         try:
-            await self.bot.run_engine(self.poller.poll_due)
+            if self.bot.settings.poll_feeds:
+                await self.bot.run_engine(self.poller.poll_due)
             await self.post_new_stories()
             await self.post_pause_notices()
         except Exception:  # one bad cycle must not end the loop
@@ -227,7 +230,7 @@ class Feeds(commands.Cog):
         stories = await self.bot.run_engine(self.poller.registry.stories_to_announce)
         by_channel: dict[int, list[Story]] = defaultdict(list)
         for story in stories:
-            if story.channel_id is not None and story.space.startswith("guild-"):
+            if story.channel_id is not None and self.bot.serves(story.space):
                 by_channel[story.channel_id].append(story)
         sent = 0
         for channel_id, waiting in by_channel.items():
@@ -277,7 +280,9 @@ class Feeds(commands.Cog):
 
     async def post_pause_notices(self) -> None:
         for feed in await self.bot.run_engine(self.poller.registry.pause_notices):
-            if feed.space.startswith("guild-") and feed.channel_id is not None:
+            if feed.space.startswith(GUILD_PREFIX) and not self.bot.serves(feed.space):
+                continue  # another shard's server: that process posts it
+            if feed.space.startswith(GUILD_PREFIX) and feed.channel_id is not None:
                 channel = self.bot.get_channel(feed.channel_id)
                 if isinstance(channel, discord.abc.Messageable):
                     try:

@@ -13,6 +13,7 @@ from unittest.mock import AsyncMock
 import discord
 import pytest
 from discord import app_commands
+from discord.ext import commands
 from pydantic import SecretStr
 
 import bot as bot_package
@@ -27,7 +28,7 @@ from bot.discord_app import (
     sync_commands,
 )
 from bot.logsafe import RedactSecret
-from retrieval.config import Settings
+from retrieval.config import Settings, load_settings
 from retrieval.engine import Engine
 from retrieval.errors import ConfigError
 
@@ -70,6 +71,46 @@ def test_create_bot_builds_settings_and_engine_from_the_environment(
     assert isinstance(bot, NewsBot)
     assert bot.command_prefix == "%"
     assert isinstance(bot.engine, Engine)
+
+
+def test_a_sharded_bot_connects_only_its_shards_and_serves_their_servers(
+    fake_engine: Any, tmp_path: Path
+) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path, shard_count=4, shard_ids="3,1")  # type: ignore[call-arg]
+    sharded = create_bot(settings, fake_engine)
+
+    assert isinstance(sharded, commands.AutoShardedBot) and isinstance(sharded, NewsBot)
+    assert (sharded.shard_ids, sharded.shard_count) == ([1, 3], 4)
+    guild_of_shard = {shard: (shard << 22) + 7 for shard in range(4)}
+    served = {s for s, guild in guild_of_shard.items() if sharded.serves(f"guild-{guild}")}
+    assert served == {1, 3}
+    assert sharded.serves("shared")
+
+    plain = create_bot(Settings(_env_file=None, data_dir=tmp_path), fake_engine)  # type: ignore[call-arg]
+    assert not isinstance(plain, commands.AutoShardedBot)
+    assert all(plain.serves(f"guild-{guild}") for guild in guild_of_shard.values())
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"NEWSBOT_SHARD_IDS": "1"},
+         "NEWSBOT_SHARD_IDS must come with NEWSBOT_SHARD_COUNT, the number of shards in all"),
+        ({"NEWSBOT_SHARD_COUNT": "2", "NEWSBOT_SHARD_IDS": "0,2"},
+         "NEWSBOT_SHARD_IDS must be below NEWSBOT_SHARD_COUNT (2); shards count from 0"),
+        ({"NEWSBOT_SHARD_COUNT": "2", "NEWSBOT_SHARD_IDS": "first"},
+         "NEWSBOT_SHARD_IDS must be shard numbers separated by commas, like 0,1"),
+        ({"NEWSBOT_SHARD_COUNT": "0"}, "NEWSBOT_SHARD_COUNT must be at least 1"),
+    ],
+)  # fmt: skip
+def test_bad_shard_settings_are_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None)
+    assert str(caught.value).startswith(message)
 
 
 def test_importing_the_package_does_not_import_discord() -> None:

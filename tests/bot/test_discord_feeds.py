@@ -233,3 +233,50 @@ async def test_the_follower_is_told_once_when_the_channel_cannot_be_posted_in(
     assert registry.stories_to_announce() == []  # told once, not on every poll
     assert await cog.post_new_stories() == 0
     assert dpytest.verify().message().nothing()
+
+
+def shard_of(guild_id: int, count: int) -> int:
+    return (guild_id >> 22) % count
+
+
+async def test_each_shard_posts_only_the_stories_of_its_own_servers(
+    newsbot_feeds: NewsBot, bot_settings: Any
+) -> None:
+    config = dpytest.get_config()
+    guild, channel = config.guilds[0], config.guilds[0].text_channels[0]
+    mine = shard_of(guild.id, 2)
+    newsbot_feeds.settings = bot_settings.model_validate(
+        {**bot_settings.model_dump(), "shard_count": 2, "shard_ids": str(mine)}
+    )
+    other_guild = (1 - mine) << 22  # a server of the other shard (another process)
+    cog: Any = newsbot_feeds.get_cog("Feeds")
+    registry = cog.poller.registry
+    for n, (space, channel_id) in enumerate(
+        [(f"guild-{guild.id}", channel.id), (f"guild-{other_guild}", 5150)]
+    ):
+        registry.follow(f"https://harbor.example/{n}.rss", space, 300, channel_id=channel_id)
+        registry.add_entry(
+            space, f"https://harbor.example/{n}.rss", guid=f"g{n}", link_key=f"k{n}",
+            text_key=f"t{n}", article_id=f"a{n}", title=f"Story {n}",
+            link=f"https://harbor.example/{n}", outlet="Harbor Gazette",
+            published=date(2026, 3, 12), summary="What happened.", stored=True,
+            announce=True, now=0,
+        )  # fmt: skip
+    assert await cog.post_new_stories() == 1
+    assert dpytest.get_message().embeds[0].title == "Story 0"
+    assert dpytest.verify().message().nothing()  # no "can't find the channel" for the other
+    [waiting] = registry.stories_to_announce()
+    assert waiting.space == f"guild-{other_guild}"  # left for the process that serves it
+
+
+async def test_a_process_with_polling_off_posts_but_never_polls(
+    slashbot: NewsBot, bot_settings: Any
+) -> None:
+    slashbot.settings = bot_settings.model_validate(
+        {**bot_settings.model_dump(), "poll_feeds": False}
+    )
+    cog: Any = slashbot.get_cog("Feeds")
+    cog.poller.registry.follow("http://127.0.0.1:9/never.rss", f"guild-{GUILD}", 300)
+    await cog.poll_loop.coro(cog)
+    [feed] = cog.poller.registry.feeds()
+    assert feed.last_checked is None and feed.consecutive_failures == 0
