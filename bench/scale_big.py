@@ -178,21 +178,37 @@ def main() -> None:
     parser.add_argument("--memory-mb", type=float, default=2048, help="NEWSBOT_INDEX_MEMORY_MB")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--data-dir", type=Path,
+        help="fill this data dir and keep it; if it was filled before, measure it again "
+        "(its snapshots deleted first) without filling",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.measure:
         settings = settings_for(args.measure, args.port, args.memory_mb)
         print(json.dumps(measure(settings, args.needles, args.spaces)))
         return
-    work = Path(tempfile.mkdtemp(prefix="newsbot-scale-big-"))
+    work = args.data_dir or Path(tempfile.mkdtemp(prefix="newsbot-scale-big-"))
+    filled = work / "filled.json"  # what an earlier run with --data-dir filled here
     server = None
     try:
         port = None
-        if args.server:
-            server, port = start_server(work / "chroma-server")
+        if args.server:  # the server keeps its data where the local store would
+            server, port = start_server(work / "chroma")
         settings = settings_for(work, port)
         result: dict[str, object] = {"chunks": args.chunks, "server": args.server}
         result |= {"spaces": args.spaces, "memory_mb": args.memory_mb}
-        result |= fill(settings, args.chunks, args.pool, args.needles, args.spaces)
+        if filled.exists():
+            before = json.loads(filled.read_text())
+            if before["chunks"] != args.chunks or before["spaces"] != args.spaces:
+                raise SystemExit(f"{work} holds {before}, not what was asked")
+            shutil.rmtree(settings.index_dir, ignore_errors=True)  # build the snapshots again
+            result |= before | {"reused": True}
+        else:
+            result |= fill(settings, args.chunks, args.pool, args.needles, args.spaces)
+            if args.data_dir:
+                kept = {k: result[k] for k in ("chunks", "spaces", "embed_s", "fill_s")}
+                filled.write_text(json.dumps(kept))
         again = (work, port, args.needles, args.spaces, args.memory_mb)
         built = in_fresh_process(*again)  # builds the indexes and their snapshots
         result["build_first_answer_s"] = built["first_answer_s"]
@@ -207,7 +223,8 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.data_dir:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,42 +10,11 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
+from retrieval.index.arrays import GrowingArray
 from retrieval.text.words import tokenize
-
-
-class GrowingArray:
-    """A numpy array that grows by appending (amortised doubling)."""
-
-    def __init__(self, dtype: Any, width: int | None = None) -> None:
-        shape = (16,) if width is None else (16, width)
-        self._data = np.zeros(shape, dtype=dtype)
-        self.size = 0
-
-    @classmethod
-    def wrap(cls, array: np.ndarray) -> GrowingArray:
-        """Around an existing array (read-only or memory-mapped: the first `extend` copies)."""
-        grown = cls(array.dtype)
-        grown._data, grown.size = array, len(array)
-        return grown
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._data[: self.size]
-
-    def extend(self, rows: np.ndarray) -> None:
-        needed = self.size + len(rows)
-        if needed > len(self._data):
-            grown = np.zeros(
-                (max(needed, 2 * len(self._data)), *self._data.shape[1:]), dtype=self._data.dtype
-            )
-            grown[: self.size] = self.values
-            self._data = grown
-        self._data[self.size : needed] = rows
-        self.size = needed
 
 
 class BM25Index:

@@ -72,15 +72,17 @@ class ChunkTable:
         return decode(self._blob[begin:end].tobytes())
 
     def encoded(self) -> tuple[np.ndarray, np.ndarray]:
-        """(blob, offsets) of every row, removed rows empty."""
-        parts: list[bytes] = []
-        for row in range(len(self)):
-            if row < self._encoded:
-                begin, end = int(self._offsets[row]), int(self._offsets[row + 1])
-                parts.append(b"" if row in self._removed else self._blob[begin:end].tobytes())
-            else:
-                chunk = self._added[row - self._encoded]
-                parts.append(encode(chunk) if chunk else b"")
-        sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+        """(blob, offsets) of every row, removed rows empty. The encoded rows are copied in
+        runs between the removed ones, never decoded: only the rows added since cost work."""
+        sizes = np.diff(self._offsets)
+        removed = np.array(sorted(self._removed), dtype=np.int64)
+        sizes[removed] = 0
+        kept_end = self._offsets[removed + 1]  # a run of kept rows starts after each removed one
+        starts = np.concatenate([[0], kept_end]).astype(np.int64)
+        ends = np.concatenate([self._offsets[removed], [self._offsets[-1]]]).astype(np.int64)
+        parts = [self._blob[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+        added = [encode(chunk) if chunk else b"" for chunk in self._added]
+        parts.append(np.frombuffer(b"".join(added), dtype=np.uint8))
+        sizes = np.concatenate([sizes, [len(a) for a in added]]).astype(np.int64)
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return np.frombuffer(b"".join(parts), dtype=np.uint8), offsets
+        return np.concatenate(parts).astype(np.uint8, copy=False), offsets

@@ -14,7 +14,8 @@ from functools import cache
 
 import numpy as np
 
-from retrieval.index.bm25 import BM25Index, GrowingArray, top_rows
+from retrieval.index.arrays import AppendedRows, GrowingArray
+from retrieval.index.bm25 import BM25Index, top_rows
 from retrieval.index.chunks import ChunkTable
 from retrieval.index.store import date_ord
 from retrieval.records import Chunk
@@ -46,9 +47,10 @@ class SpaceIndex:
         self._chunks = ChunkTable()
         self._ids: list[str] = []
         self._rows: dict[str, int] = {}
-        self._vectors = GrowingArray(np.float32, dimension)
+        self._vectors = AppendedRows(np.zeros((0, dimension), dtype=np.float32))
         self._days = GrowingArray(np.int32)
         self.lexical = BM25Index()  # also knows which rows are live
+        self._latest: tuple[int, int] | None = None  # (rows, latest day) when last counted
 
     @classmethod
     def from_arrays(
@@ -57,7 +59,7 @@ class SpaceIndex:
         """An index over the arrays `arrays` returned (they may be memory-mapped)."""
         index = cls(int(arrays["vectors"].shape[1]))
         index._chunks = ChunkTable(arrays["blob"], arrays["blob_offsets"])
-        index._vectors = GrowingArray.wrap(arrays["vectors"])
+        index._vectors = AppendedRows(arrays["vectors"])
         index._days = GrowingArray.wrap(arrays["days"])
         index.lexical = BM25Index.from_arrays(terms, arrays)
         live = index.lexical.live
@@ -67,12 +69,14 @@ class SpaceIndex:
             index._chunks.remove(row)
         return index
 
-    def arrays(self) -> tuple[list[str], list[str], dict[str, np.ndarray]]:
-        """(ids by row, BM25 terms, flat arrays): everything a snapshot holds."""
-        terms, arrays = self.lexical.frozen()
+    def arrays(self) -> tuple[list[str], list[str], dict[str, np.ndarray | list[np.ndarray]]]:
+        """(ids by row, BM25 terms, flat arrays): everything a snapshot holds (the vectors
+        as consecutive parts, the snapshot's own rows first: they are not copied)."""
+        terms, flat = self.lexical.frozen()
         blob, offsets = self._chunks.encoded()
+        arrays: dict[str, np.ndarray | list[np.ndarray]] = dict(flat)
         arrays |= {
-            "vectors": self._vectors.values,
+            "vectors": self._vectors.parts(),
             "days": self._days.values,
             "blob": blob,
             "blob_offsets": offsets,
@@ -84,7 +88,7 @@ class SpaceIndex:
         """Roughly the memory this index holds, mapped files included."""
         rows = len(self._ids)
         python = 150 * rows + 100 * len(self._rows)  # the ids and the id -> row table
-        arrays = self._vectors.values.nbytes + self._days.values.nbytes
+        arrays = self._vectors.nbytes + self._days.values.nbytes
         return python + arrays + self.lexical.nbytes + self._chunks.nbytes
 
     def __len__(self) -> int:
@@ -119,7 +123,8 @@ class SpaceIndex:
         """A copy without the removed chunks' rows."""
         rows = sorted(self._rows.values())
         fresh = SpaceIndex(self.dimension)
-        fresh.add([c for c in (self._chunks[row] for row in rows) if c], self._vectors.values[rows])
+        chunks = [c for c in (self._chunks[row] for row in rows) if c]
+        fresh.add(chunks, self._vectors.take(np.array(rows, dtype=np.int64)))
         return fresh
 
     def _allowed(self, max_day: int | None) -> np.ndarray:
@@ -128,6 +133,30 @@ class SpaceIndex:
         if max_day is not None:
             allowed &= self._days.values <= max_day  # NO_DATE (-1) always passes
         return allowed
+
+    def allowed_count(self, max_day: int | None) -> int:
+        """How many chunks a search as of `max_day` may find."""
+        if max_day is None or max_day >= self.latest_day:
+            return len(self)
+        return int(np.count_nonzero(self._allowed(max_day)))
+
+    @property
+    def latest_day(self) -> int:
+        """The latest publication day of any row (NO_DATE when there is none)."""
+        if self._latest is None or self._latest[0] != len(self._days.values):
+            days = self._days.values
+            self._latest = (len(days), int(days.max()) if len(days) else -1)
+        return self._latest[1]
+
+    def allowed_ids(self, chunk_ids: Iterable[str], max_day: int | None) -> list[str]:
+        """Those of `chunk_ids` a search as of `max_day` may find, in the same order."""
+        days = self._days.values
+        rows = ((cid, self._rows.get(cid)) for cid in chunk_ids)
+        return [
+            cid
+            for cid, row in rows
+            if row is not None and (max_day is None or days[row] <= max_day)
+        ]
 
     def search(
         self,
@@ -143,11 +172,15 @@ class SpaceIndex:
         score of every chunk found either way. With `nearest` (the ids an approximate
         index found nearest), those are the dense candidates and no vector is scanned."""
         allowed = self._allowed(max_day)
-        vectors = self._vectors.values
         if nearest is None:
-            similarity = vectors @ query
-            similarity[~allowed] = -np.inf
-            rows = set(top_rows(similarity + 2.0, dense).tolist())  # shifted: wants > 0
+            candidates = np.flatnonzero(allowed)
+            if 2 * len(candidates) < len(allowed):  # few may be found: read only those rows
+                similarity = self._vectors.take(candidates) @ query
+                rows = set(candidates[top_rows(similarity + 2.0, dense)].tolist())
+            else:
+                similarity = self._vectors.dot(query)
+                similarity[~allowed] = -np.inf
+                rows = set(top_rows(similarity + 2.0, dense).tolist())  # shifted: wants > 0
         else:
             found = (self._rows.get(cid) for cid in nearest)
             rows = {row for row in found if row is not None and allowed[row]}
@@ -155,10 +188,10 @@ class SpaceIndex:
         bm25[~allowed] = 0.0
         rows.update(top_rows(bm25, lexical).tolist())
         hits, scores = [], {}
-        for row in sorted(rows):
+        ordered = np.array(sorted(rows), dtype=np.int64)
+        for row, vector in zip(ordered.tolist(), self._vectors.take(ordered), strict=True):
             chunk = self._chunks[row]
             assert chunk is not None  # only live rows are allowed
-            vector = np.asarray(vectors[row], dtype=np.float32)
             hits.append(Hit(chunk, float(vector @ query), vector))
             scores[chunk.id] = float(bm25[row])
         return hits, scores

@@ -43,12 +43,22 @@ def _checksum(path: Path) -> int:
         return zlib.crc32(head + handle.read(_ENDS))
 
 
-def _write(path: Path, data: bytes | np.ndarray) -> None:
+def _write(path: Path, data: bytes | np.ndarray | list[np.ndarray]) -> None:
+    """Bytes as they are; an array, or consecutive parts of one, as one `.npy` file."""
     with path.open("wb") as handle:
         if isinstance(data, bytes):
             handle.write(data)
         else:
-            np.save(handle, np.ascontiguousarray(data), allow_pickle=False)
+            parts = data if isinstance(data, list) else [data]
+            rows = sum(len(part) for part in parts)
+            header = {
+                "descr": np.lib.format.dtype_to_descr(parts[0].dtype),
+                "fortran_order": False,
+                "shape": (rows, *parts[0].shape[1:]),
+            }
+            np.lib.format.write_array_header_1_0(handle, header)
+            for part in parts:
+                handle.write(np.ascontiguousarray(part).data)
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -59,7 +69,7 @@ def save(index: SpaceIndex, folder: Path, version: str) -> None:
     generation = uuid.uuid4().hex[:12]
     ids, terms, arrays = index.arrays()
     files: dict[str, dict[str, int]] = {}
-    contents: dict[str, bytes | np.ndarray] = {
+    contents: dict[str, bytes | np.ndarray | list[np.ndarray]] = {
         "ids.json": json.dumps(ids).encode(),
         "terms.json": json.dumps(terms, ensure_ascii=False).encode(),
     }

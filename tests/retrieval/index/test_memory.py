@@ -100,3 +100,20 @@ def test_growing_past_the_first_allocation_keeps_every_row() -> None:
     assert len(index) == 100
     hits, _ = index.search(angle(99), "number42", dense=1, lexical=1, max_day=None)
     assert sorted(h.chunk.id for h in hits) == ["42", "99"]
+
+
+def test_rows_added_after_a_mapped_base_are_searched_without_copying_it(
+    index: SpaceIndex,
+) -> None:
+    base = index._vectors.base
+    index.add([chunk("d", "A later note on ferries.")], unit(0, 0, 1)[None, :])
+    assert index._vectors.base is base  # the base rows were not copied
+    assert found(index, unit(0, 0, 1), "", dense=1) == ["d"]
+    assert found(index, unit(1, 0, 0), "", dense=1) == ["a"]
+
+
+def test_as_of_before_most_rows_scans_only_the_rows_it_may_find(index: SpaceIndex) -> None:
+    assert index.allowed_count(date_ord(date(2026, 5, 10))) == 2  # a and the undated c
+    assert index.allowed_count(None) == 3
+    assert found(index, unit(0, 1, 0), "", dense=1, max_day=date_ord(date(2026, 5, 10))) == ["c"]
+    assert index.allowed_ids(["b", "a", "zz"], date_ord(date(2026, 5, 10))) == ["a"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -57,6 +58,22 @@ def test_a_wire_story_carried_by_two_outlets_is_found_once(
     )
     assert len(chunks) == 2 and len(found) == 1  # the better-scored copy: the newer one
     assert found[0].chunk.article_id == wire.id
+
+
+def test_copies_of_one_text_are_found_once_even_with_distant_vectors(
+    store: Store, embedder: Embedder
+) -> None:
+    copies = [
+        dataclasses.replace(c, id=f"copy-{n}:0", article_id=f"copy-{n}", title=title)
+        for n, title in enumerate(["Storm cuts power", "Winds topple lines", "Night of outages"])
+        for c in chunk_article(stories.STORM)[:1]
+    ]
+    vectors = embedder.encode([c.embed_text for c in copies])
+    store.add_chunks("copies", copies, vectors)
+    found = Searcher(store, embedder).search(
+        "How many homes lost power?", spaces=["copies"], as_of=date(2026, 3, 20), k=10
+    )
+    assert len(found) == 1  # one text, whatever headline each copy was embedded with
 
 
 def test_recent_news_ranks_higher_with_the_recency_weight(store: Store, embedder: Embedder) -> None:

@@ -65,3 +65,40 @@ def test_a_large_space_finds_the_same_through_the_approximate_index(
     assert asked == ["shared", "shared"]  # the store's HNSW index gave the dense candidates
     cutoff = stories.PORT_STRIKE.published_at
     assert old and all(p.chunk.published_at and p.chunk.published_at <= cutoff for p in old)
+
+
+class NearestStore:
+    """Answers `nearest` from a fixed order of chunk ids, recording each query."""
+
+    def __init__(self, order: list[str]) -> None:
+        self.order = order
+        self.asked: list[tuple[int, int | None]] = []
+
+    def nearest(self, space: str, vector: Any, k: int, max_day: int | None) -> list[str]:
+        self.asked.append((k, max_day))
+        return self.order[:k]
+
+
+def test_the_approximate_query_goes_unfiltered_and_asks_for_more_when_too_new() -> None:
+    from datetime import date
+
+    import numpy as np
+
+    from retrieval.index.search import Searcher
+    from retrieval.index.store import date_ord
+    from tests.retrieval.index.test_memory import three_chunks
+
+    index = three_chunks()  # a (May 1), b (May 20), c (undated)
+    store = NearestStore(["b", "a", "c"])
+    searcher = Searcher(store, embedder=None, exact_up_to=0)  # type: ignore[arg-type]
+    vector = np.zeros(3, dtype=np.float32)
+    assert searcher._nearest("s", index, vector, 2, None) == ["b", "a"]
+    assert store.asked == [(2, None)]  # every chunk may be found: no filter
+    store.asked.clear()
+    may_10 = date_ord(date(2026, 5, 10))
+    assert searcher._nearest("s", index, vector, 2, may_10) == ["a", "c"]
+    assert store.asked == [(2, None), (8, None)]  # b is too new: four times as many
+    store.asked.clear()
+    store.order = ["b"] * 200  # nothing near enough is old enough
+    searcher._nearest("s", index, vector, 2, may_10)
+    assert store.asked == [(2, None), (8, None), (32, None), (128, None), (2, may_10)]

@@ -51,3 +51,16 @@ def test_a_stale_or_torn_snapshot_is_not_used(tmp_path: Path) -> None:
     vectors.write_bytes(vectors.read_bytes()[:-8])  # a torn write
     assert snapshot.load(tmp_path, "v1") is None
     assert snapshot.load(tmp_path / "missing", "v1") is None
+
+
+def test_a_removed_chunk_leaves_no_text_in_the_next_snapshot(tmp_path: Path) -> None:
+    first = three_chunks()
+    snapshot.save(first, tmp_path / "a", "1")
+    opened = snapshot.load(tmp_path / "a", "1")
+    assert opened is not None
+    opened.remove(["b"])
+    blob, offsets = opened._chunks.encoded()
+    assert b"Oriel" not in blob.tobytes() and len(offsets) == 4
+    snapshot.save(opened, tmp_path / "b", "2")
+    again = snapshot.load(tmp_path / "b", "2")
+    assert again is not None and "b" not in again and again._chunks[0].id == "a"
