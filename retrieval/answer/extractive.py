@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from retrieval.answer import disagreement
 from retrieval.answer.prompts import refusal_text
 from retrieval.embed.embedder import Embedder
 from retrieval.records import Answer, Chunk, Citation, Passage, Turn
@@ -92,6 +93,9 @@ class ExtractiveConfig:
     # North Korean diplomat's denial with onnx-int8; on dev, +0.9 pt of answers quoted.
     keep_within: float = 0.15
     duplicate_cosine: float = 0.86  # sentences this close say the same thing: cite once
+    # ...unless they give different values for what is asked (disagreement.py); such a
+    # sentence from another article, ranked within this of the best, is shown beside it.
+    side_within: float = 0.25
 
 
 class ExtractiveAnswerer:
@@ -139,8 +143,16 @@ class ExtractiveAnswerer:
             )
             for c in chosen
         ]
-        text = "\n".join(_attributed(c) for c in citations)
-        return Answer(question=question, text=text, refused=False, citations=citations)
+        disagree = disagreement.disagrees(question, [(c.chunk.article_id, c.text) for c in chosen])
+        lines = [_attributed(c) for c in citations]
+        text = "\n".join([disagreement.HEADLINE, *lines] if disagree else lines)
+        return Answer(
+            question=question,
+            text=text,
+            refused=False,
+            citations=citations,
+            disagreement=disagree,
+        )
 
     def score(self, query: str, passages: Sequence[Passage], context: str | None = None) -> Scored:
         """The shortlisted sentences of the passages, scored against the question.
@@ -184,18 +196,39 @@ class ExtractiveAnswerer:
         rank, relevance, cosines, sentences = (
             scored.rank, scored.relevance, scored.cosines, scored.sentences
         )  # fmt: skip
-        order = np.argsort(-rank)
+        order = np.argsort(-rank, kind="stable")
+        texts = [c.text for c in scored.candidates]
         chosen: list[int] = []
         for i in order:
             if len(chosen) == cfg.max_quotes or rank[i] < rank[order[0]] - cfg.keep_within:
                 break
             if relevance[i] < cfg.min_score or cosines[i] < cfg.min_cosine:
                 continue
-            if any(float(sentences[i] @ sentences[j]) >= cfg.duplicate_cosine for j in chosen):
+            if any(
+                float(sentences[i] @ sentences[j]) >= cfg.duplicate_cosine
+                and not disagreement.differ(query, texts[i], texts[j])
+                for j in chosen
+            ):
                 continue
             chosen.append(int(i))
         if not chosen:
             log.debug("refusing: best relevance %.2f", float(relevance.max()))
+            return []
+        eligible = [
+            int(i)
+            for i in order
+            if rank[i] >= rank[order[0]] - cfg.side_within
+            and relevance[i] >= cfg.min_score
+            and cosines[i] >= cfg.min_cosine
+        ]
+        chosen = disagreement.pick_sides(
+            query,
+            chosen,
+            eligible,
+            text=lambda i: texts[i],
+            article=lambda i: scored.candidates[i].chunk.article_id,
+            max_quotes=cfg.max_quotes,
+        )
         return [scored.candidates[i] for i in chosen]
 
     def _shortlist(

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
+from retrieval.answer import disagreement
 from retrieval.answer.base import Answerer
 from retrieval.answer.claims import strip_reasoning, without_markers
 from retrieval.answer.extractive import refusal
@@ -335,6 +336,9 @@ class LLMAnswerer:
                 refused=False,
                 citations=verified.citations,
                 answerer=self.name,
+                disagreement=disagreement.disagrees(
+                    question, [(c.article_id, c.quote) for c in verified.citations]
+                ),
             )
         answer.unsupported = verified.unsupported
         return answer

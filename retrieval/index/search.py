@@ -13,6 +13,7 @@ were tuned on the RealTimeQA dev split (see README, "Retrieval quality").
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict, defaultdict
@@ -268,10 +269,23 @@ class Searcher:
         kept: list[tuple[float, Hit]] = []
         kept_vectors: list[np.ndarray] = []
         for score, hit in scored:
-            if any(float(np.dot(hit.embedding, v)) >= w.duplicate_cosine for v in kept_vectors):
+            if any(
+                float(np.dot(hit.embedding, v)) >= w.duplicate_cosine
+                and not differs_in_values(hit.chunk.text, other.chunk.text)
+                for v, (_, other) in zip(kept_vectors, kept, strict=True)
+            ):
                 continue
             kept.append((score, hit))
             kept_vectors.append(hit.embedding)
             if len(kept) == k:
                 break
         return [Passage(hit.chunk, score, rank) for rank, (score, hit) in enumerate(kept, 1)]
+
+
+_VALUE_WORD = re.compile(r"[\w'’.,-]*\d[\w'’.,-]*|(?<![.?!]\s)(?<!^)\b[A-Z][\w'’-]*")
+
+
+def differs_in_values(a: str, b: str) -> bool:
+    """Whether two near-identical passages differ in a number, date or name: one
+    outlet's "1,200 workers" against another's "900 workers" is not a copy to drop."""
+    return set(_VALUE_WORD.findall(a)) != set(_VALUE_WORD.findall(b))

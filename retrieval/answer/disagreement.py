@@ -1,0 +1,105 @@
+"""Where outlets disagree: two quotes giving different values for what was asked.
+
+"How many workers are on strike?" answered by one outlet with 1,200 and by another with
+900 is not one answer but two, and the reader should see both. A question that asks
+for a name, number, date or place (see kinds.py) lets each sentence be read for the
+value it gives; two sentences from different articles whose values share nothing
+disagree. The extractive answerer uses `differ` to keep a near-duplicate sentence that
+gives another value (it is not a copy), and `pick_sides` to make sure the quotes show
+every version the best sentences give; `disagrees` tells whether the quotes chosen do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from retrieval.answer.kinds import Kind, asked_kinds, find_values
+
+T = TypeVar("T")
+
+HEADLINE = "Sources disagree:"
+
+
+def values(question: str, sentence: str, kinds: Sequence[Kind] | None = None) -> frozenset[str]:
+    """The keys of the values of the asked kinds that `sentence` gives (not those the
+    question itself mentions)."""
+    kinds = asked_kinds(question) if kinds is None else kinds
+    return frozenset(
+        f"{kind}:{v.key}" for kind in kinds for v in find_values(sentence, kind, question=question)
+    )
+
+
+def differ(question: str, a: str, b: str, kinds: Sequence[Kind] | None = None) -> bool:
+    """Whether `a` and `b` both give a value for what is asked, and no value in common."""
+    first, second = values(question, a, kinds), values(question, b, kinds)
+    return bool(first) and bool(second) and not (first & second)
+
+
+def disagrees(question: str, quotes: Sequence[tuple[str, str]]) -> bool:
+    """Whether two of the `(article id, sentence)` quotes, from different articles,
+    give different values for what `question` asks."""
+    kinds = asked_kinds(question)
+    if not kinds:
+        return False
+    found = [(article, values(question, text, kinds)) for article, text in quotes]
+    return any(
+        a != b and va and vb and not (va & vb)
+        for i, (a, va) in enumerate(found)
+        for b, vb in found[i + 1 :]
+    )
+
+
+def pick_sides(
+    question: str,
+    chosen: list[T],
+    eligible: Sequence[T],
+    *,
+    text: Callable[[T], str],
+    article: Callable[[T], str],
+    max_quotes: int,
+) -> list[T]:
+    """`chosen` (best first), changed so that it shows the other side when one of the
+    `eligible` sentences (best first, each good enough to quote) from another article
+    gives a value that differs from the best quote's: that sentence takes the place of
+    the last quote that adds no version of its own, or is added while there is room.
+    The quotes stay at most `max_quotes`; nothing changes when no sentence differs."""
+    kinds = asked_kinds(question)
+    if not kinds or not chosen:
+        return chosen
+    best = values(question, text(chosen[0]), kinds)
+    if not best:
+        return chosen
+    shown = set(best)
+    for item in chosen[1:]:
+        shown |= values(question, text(item), kinds)
+    other = next(
+        (
+            item
+            for item in eligible
+            if article(item) != article(chosen[0])
+            and (found := values(question, text(item), kinds))
+            and not (found & best)
+        ),
+        None,
+    )
+    if other is None or any(other is item for item in chosen):
+        return chosen
+    other_values = values(question, text(other), kinds)
+    if not (other_values - shown) and any(
+        article(item) != article(chosen[0]) and values(question, text(item), kinds) - best
+        for item in chosen[1:]
+    ):
+        return chosen  # another side is already shown
+    if len(chosen) < max_quotes:
+        return [*chosen, other]
+    # Replace the last quote that gives no value the others don't already give.
+    for i in range(len(chosen) - 1, 0, -1):
+        mine = values(question, text(chosen[i]), kinds)
+        rest: set[str] = set()
+        for j, item in enumerate(chosen):
+            if j != i:
+                rest |= values(question, text(item), kinds)
+        if not (mine - rest - best) or not mine:
+            return [*chosen[:i], *chosen[i + 1 :], other]
+    return [*chosen[:-1], other]
