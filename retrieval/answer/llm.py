@@ -330,15 +330,16 @@ class LLMAnswerer:
             )
             answer = self._fall_back(question, passages, as_of, history)
         else:
+            disagree = disagreement.disagrees(
+                question, [(c.article_id, c.quote) for c in verified.citations]
+            )
             answer = Answer(
                 question=question,
-                text=verified.text,
+                text=f"{disagreement.HEADLINE} {verified.text}" if disagree else verified.text,
                 refused=False,
                 citations=verified.citations,
                 answerer=self.name,
-                disagreement=disagreement.disagrees(
-                    question, [(c.article_id, c.quote) for c in verified.citations]
-                ),
+                disagreement=disagree,
             )
         answer.unsupported = verified.unsupported
         return answer

@@ -96,3 +96,47 @@ def test_outlets_that_agree_are_not_a_disagreement(rivals: Engine) -> None:
     assert not answer.disagreement
     assert HEADLINE not in answer.text
     assert "Odile Farran" in answer.text
+
+
+# --- the LLM path ----------------------------------------------------------------------------
+
+RIVAL_ARTICLES = [
+    make_article(
+        "Brisk ferry crews stop work",
+        "About 40 ferries were left idle at the Brisk quays by the stoppage on Tuesday.",
+        source="Brisk Herald",
+        published_at=date(2026, 4, 7),
+    ),
+    make_article(
+        "Ferry stoppage at Brisk",
+        "About 25 ferries were left idle at the Brisk quays by the stoppage on Tuesday.",
+        source="Lowland Wire",
+        published_at=date(2026, 4, 8),
+    ),
+]
+
+
+def test_the_llm_check_keeps_both_sides_and_flags_them(embedder: Embedder) -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from retrieval.answer.extractive import ExtractiveAnswerer
+    from retrieval.answer.llm import LLMAnswerer
+    from retrieval.ingest.chunking import chunk_article
+    from retrieval.records import Passage
+
+    passages = [
+        Passage(chunk=chunk_article(a)[0], score=0.8, rank=rank)
+        for rank, a in enumerate(RIVAL_ARTICLES, 1)
+    ]
+    reply = (
+        "The Lowland Wire reported that about 25 ferries were left idle at the Brisk quays [2]. "
+        "The Brisk Herald reported that about 40 ferries were left idle [1]."
+    )
+    model = FakeListChatModel(responses=[reply])
+    llm = LLMAnswerer(model, embedder, fallback=ExtractiveAnswerer(embedder), timeout=5.0)
+    answer = llm.answer("How many ferries were left idle at Brisk?", passages, as_of=None)
+    assert answer.answerer == "llm"
+    assert not answer.unsupported
+    assert len(answer.citations) == 2
+    assert answer.disagreement and answer.text.startswith(HEADLINE)
+    assert "25 ferries" in answer.text and "40 ferries" in answer.text
