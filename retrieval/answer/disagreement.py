@@ -36,17 +36,22 @@ def differ(question: str, a: str, b: str, kinds: Sequence[Kind] | None = None) -
     return bool(first) and bool(second) and not (first & second)
 
 
-def disagrees(question: str, quotes: Sequence[tuple[str, str]]) -> bool:
+def disagrees(
+    question: str,
+    quotes: Sequence[tuple[str, str]],
+    related: Callable[[int, int], bool] | None = None,
+) -> bool:
     """Whether two of the `(article id, sentence)` quotes, from different articles,
-    give different values for what `question` asks."""
+    give different values for what `question` asks (and, with `related`, are about the
+    same thing: `related(i, j)` for quotes i and j)."""
     kinds = asked_kinds(question)
     if not kinds:
         return False
     found = [(article, values(question, text, kinds)) for article, text in quotes]
     return any(
-        a != b and va and vb and not (va & vb)
+        a != b and va and vb and not (va & vb) and (related is None or related(i, j))
         for i, (a, va) in enumerate(found)
-        for b, vb in found[i + 1 :]
+        for j, (b, vb) in enumerate(found[i + 1 :], i + 1)
     )
 
 
@@ -58,12 +63,15 @@ def pick_sides(
     text: Callable[[T], str],
     article: Callable[[T], str],
     max_quotes: int,
+    related: Callable[[T, T], bool] | None = None,
 ) -> list[T]:
     """`chosen` (best first), changed so that it shows the other side when one of the
     `eligible` sentences (best first, each good enough to quote) from another article
     gives a value that differs from the best quote's: that sentence takes the place of
     the last quote that adds no version of its own, or is added while there is room.
-    The quotes stay at most `max_quotes`; nothing changes when no sentence differs."""
+    The quotes stay at most `max_quotes`; nothing changes when no sentence differs.
+    With `related`, only a sentence about the same thing as the best quote
+    (`related(best, sentence)`) is another side of it."""
     kinds = asked_kinds(question)
     if not kinds or not chosen:
         return chosen
@@ -78,6 +86,7 @@ def pick_sides(
             item
             for item in eligible
             if article(item) != article(chosen[0])
+            and (related is None or related(chosen[0], item))
             and (found := values(question, text(item), kinds))
             and not (found & best)
         ),

@@ -96,6 +96,8 @@ class ExtractiveConfig:
     # ...unless they give different values for what is asked (disagreement.py); such a
     # sentence from another article, ranked within this of the best, is shown beside it.
     side_within: float = 0.25
+    # ...and only a sentence about the same thing: at least this similar to the other.
+    side_cosine: float = 0.50
 
 
 class ExtractiveAnswerer:
@@ -143,7 +145,12 @@ class ExtractiveAnswerer:
             )
             for c in chosen
         ]
-        disagree = disagreement.disagrees(question, [(c.chunk.article_id, c.text) for c in chosen])
+        vectors = self.embedder.encode_cached([c.text for c in chosen])
+        disagree = disagreement.disagrees(
+            question,
+            [(c.chunk.article_id, c.text) for c in chosen],
+            related=lambda i, j: float(vectors[i] @ vectors[j]) >= self.config.side_cosine,
+        )
         lines = [_attributed(c) for c in citations]
         text = "\n".join([disagreement.HEADLINE, *lines] if disagree else lines)
         return Answer(
@@ -228,6 +235,7 @@ class ExtractiveAnswerer:
             text=lambda i: texts[i],
             article=lambda i: scored.candidates[i].chunk.article_id,
             max_quotes=cfg.max_quotes,
+            related=lambda i, j: float(sentences[i] @ sentences[j]) >= cfg.side_cosine,
         )
         return [scored.candidates[i] for i in chosen]
 

@@ -140,3 +140,9 @@ def test_the_llm_check_keeps_both_sides_and_flags_them(embedder: Embedder) -> No
     assert len(answer.citations) == 2
     assert answer.disagreement and answer.text.startswith(HEADLINE)
     assert "25 ferries" in answer.text and "40 ferries" in answer.text
+
+
+def test_sentences_about_different_things_are_not_two_sides() -> None:
+    quotes = [("a", "Ilse Marrow won the vote."), ("b", "Tomas Brenn opened the bridge.")]
+    assert disagrees("Who won the vote?", quotes)
+    assert not disagrees("Who won the vote?", quotes, related=lambda i, j: False)
