@@ -3,10 +3,12 @@
 "How many workers are on strike?" answered by one outlet with 1,200 and by another with
 900 is not one answer but two, and the reader should see both. A question that asks
 for a name, number, date or place (see kinds.py) lets each sentence be read for the
-value it gives; two sentences from different articles whose values share nothing
-disagree. The extractive answerer uses `differ` to keep a near-duplicate sentence that
-gives another value (it is not a copy), and `pick_sides` to make sure the quotes show
-every version the best sentences give; `disagrees` tells whether the quotes chosen do.
+value it gives (a question asking for none of these, "what does CES stand for?", for
+any of them); two sentences from different articles about the same thing disagree when
+each gives a value the other does not. The extractive answerer uses `differ` to keep a
+near-duplicate sentence that gives another value (it is not a copy), and `pick_sides`
+to make sure the quotes show the other version the best sentences give; `disagrees`
+tells whether the quotes chosen do.
 """
 
 from __future__ import annotations
@@ -23,17 +25,22 @@ HEADLINE = "Sources disagree:"
 
 def values(question: str, sentence: str, kinds: Sequence[Kind] | None = None) -> frozenset[str]:
     """The keys of the values of the asked kinds that `sentence` gives (not those the
-    question itself mentions)."""
-    kinds = asked_kinds(question) if kinds is None else kinds
+    question itself mentions); of every kind when the question asks for none."""
+    kinds = (asked_kinds(question) if kinds is None else kinds) or list(Kind)
     return frozenset(
         f"{kind}:{v.key}" for kind in kinds for v in find_values(sentence, kind, question=question)
     )
 
 
 def differ(question: str, a: str, b: str, kinds: Sequence[Kind] | None = None) -> bool:
-    """Whether `a` and `b` both give a value for what is asked, and no value in common."""
-    first, second = values(question, a, kinds), values(question, b, kinds)
-    return bool(first) and bool(second) and not (first & second)
+    """Whether `a` and `b` each give a value for what is asked that the other does not:
+    "Ilse Marrow and Tomas Brenn" against "Odile Farran and Tomas Brenn" differ, a
+    sentence that only adds a name to the other's does not."""
+    return _apart(values(question, a, kinds), values(question, b, kinds))
+
+
+def _apart(first: frozenset[str], second: frozenset[str]) -> bool:
+    return bool(first - second) and bool(second - first)
 
 
 def disagrees(
@@ -45,11 +52,9 @@ def disagrees(
     give different values for what `question` asks (and, with `related`, are about the
     same thing: `related(i, j)` for quotes i and j)."""
     kinds = asked_kinds(question)
-    if not kinds:
-        return False
     found = [(article, values(question, text, kinds)) for article, text in quotes]
     return any(
-        a != b and va and vb and not (va & vb) and (related is None or related(i, j))
+        a != b and _apart(va, vb) and (related is None or related(i, j))
         for i, (a, va) in enumerate(found)
         for j, (b, vb) in enumerate(found[i + 1 :], i + 1)
     )
@@ -73,7 +78,7 @@ def pick_sides(
     With `related`, only a sentence about the same thing as the best quote
     (`related(best, sentence)`) is another side of it."""
     kinds = asked_kinds(question)
-    if not kinds or not chosen:
+    if not chosen:
         return chosen
     best = values(question, text(chosen[0]), kinds)
     if not best:
@@ -88,7 +93,7 @@ def pick_sides(
             if article(item) != article(chosen[0])
             and (related is None or related(chosen[0], item))
             and (found := values(question, text(item), kinds))
-            and not (found & best)
+            and _apart(found, best)
         ),
         None,
     )

@@ -22,11 +22,13 @@ def test_sentences_giving_different_numbers_differ() -> None:
     assert not differ(Q_COUNT, "About 140 vessels wait.", "The queue is long.")  # no value
 
 
-def test_a_why_question_never_disagrees() -> None:
-    quotes = [("a", "The strike cost 4 million."), ("b", "The strike cost 9 million.")]
-    assert not disagrees("Why did the dockers strike?", quotes)
+def test_quotes_disagree_only_across_articles_and_on_the_values_asked() -> None:
+    quotes = [("a", "The strike cost 4 million crowns."), ("b", "The strike cost 9 million.")]
     assert disagrees("How much did the strike cost?", quotes)
     assert not disagrees("How much did the strike cost?", [("a", q) for _, q in quotes])
+    same = [("a", "Ilse Marrow said it cost 4 million."), ("b", "Ilse Marrow said 9 million.")]
+    assert not disagrees("Who spoke about the cost?", same)
+    assert disagrees("Why did it cost so much?", quotes)  # asks for no kind: any value
 
 
 def test_the_other_side_replaces_the_last_quote_that_adds_no_version() -> None:
@@ -146,3 +148,10 @@ def test_sentences_about_different_things_are_not_two_sides() -> None:
     quotes = [("a", "Ilse Marrow won the vote."), ("b", "Tomas Brenn opened the bridge.")]
     assert disagrees("Who won the vote?", quotes)
     assert not disagrees("Who won the vote?", quotes, related=lambda i, j: False)
+
+
+def test_a_shared_name_does_not_hide_the_names_that_differ() -> None:
+    question = "Who joined Tomas Brenn on the council?"
+    shared = "Ilse Marrow joined the council, Pell Darrow said."
+    assert differ(question, shared, "Odile Farran joined the council, Pell Darrow said.")
+    assert not differ(question, "Ilse Marrow joined.", shared)  # only adds a name
