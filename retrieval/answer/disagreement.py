@@ -21,6 +21,14 @@ from retrieval.answer.kinds import Kind, asked_kinds, find_values
 T = TypeVar("T")
 
 HEADLINE = "Sources disagree:"
+# Two sentences are two versions of the same thing when at least this similar: loosely
+# when the question says what is asked, only a near restatement when it doesn't.
+SIDE_COSINE = 0.50
+RESTATED_COSINE = 0.80
+
+
+def same_thing_cosine(question: str) -> float:
+    return SIDE_COSINE if asked_kinds(question) else RESTATED_COSINE
 
 
 def values(question: str, sentence: str, kinds: Sequence[Kind] | None = None) -> frozenset[str]:

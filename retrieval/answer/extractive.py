@@ -94,10 +94,9 @@ class ExtractiveConfig:
     keep_within: float = 0.15
     duplicate_cosine: float = 0.86  # sentences this close say the same thing: cite once
     # ...unless they give different values for what is asked (disagreement.py); such a
-    # sentence from another article, ranked within this of the best, is shown beside it.
+    # sentence from another article, ranked within this of the best, is shown beside it
+    # (it need not clear `min_score` itself: its other value can lower its similarity).
     side_within: float = 0.25
-    # ...and only a sentence about the same thing: at least this similar to the other.
-    side_cosine: float = 0.50
 
 
 class ExtractiveAnswerer:
@@ -146,10 +145,11 @@ class ExtractiveAnswerer:
             for c in chosen
         ]
         vectors = self.embedder.encode_cached([c.text for c in chosen])
+        same = disagreement.same_thing_cosine(question)
         disagree = disagreement.disagrees(
             question,
             [(c.chunk.article_id, c.text) for c in chosen],
-            related=lambda i, j: float(vectors[i] @ vectors[j]) >= self.config.side_cosine,
+            related=lambda i, j: float(vectors[i] @ vectors[j]) >= same,
         )
         lines = [_attributed(c) for c in citations]
         text = "\n".join([disagreement.HEADLINE, *lines] if disagree else lines)
@@ -224,10 +224,9 @@ class ExtractiveAnswerer:
         eligible = [
             int(i)
             for i in order
-            if rank[i] >= rank[order[0]] - cfg.side_within
-            and relevance[i] >= cfg.min_score
-            and cosines[i] >= cfg.min_cosine
+            if rank[i] >= rank[order[0]] - cfg.side_within and cosines[i] >= cfg.min_cosine
         ]
+        same = disagreement.same_thing_cosine(query)
         chosen = disagreement.pick_sides(
             query,
             chosen,
@@ -235,7 +234,7 @@ class ExtractiveAnswerer:
             text=lambda i: texts[i],
             article=lambda i: scored.candidates[i].chunk.article_id,
             max_quotes=cfg.max_quotes,
-            related=lambda i, j: float(sentences[i] @ sentences[j]) >= cfg.side_cosine,
+            related=lambda i, j: float(sentences[i] @ sentences[j]) >= same,
         )
         return [scored.candidates[i] for i in chosen]
 

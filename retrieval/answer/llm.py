@@ -32,6 +32,7 @@ from retrieval.answer import disagreement
 from retrieval.answer.base import Answerer
 from retrieval.answer.claims import strip_reasoning, without_markers
 from retrieval.answer.extractive import refusal
+from retrieval.answer.kinds import asked_kinds
 from retrieval.answer.prompts import render_prompt
 from retrieval.answer.verify import CitationChecker
 from retrieval.config import HISTORY_TURNS, Settings
@@ -278,6 +279,7 @@ class LLMAnswerer:
         self.model = model
         self.fallback = fallback
         self.timeout = timeout
+        self.embedder = embedder
         self.checker = CitationChecker(embedder, dont_know=render_prompt("dont_know"))
 
     def contextualize(self, question: str, history: Sequence[Turn]) -> str:
@@ -330,8 +332,19 @@ class LLMAnswerer:
             )
             answer = self._fall_back(question, passages, as_of, history)
         else:
-            disagree = disagreement.disagrees(
-                question, [(c.article_id, c.quote) for c in verified.citations]
+            quotes = [c.quote for c in verified.citations]
+            vectors = self.embedder.encode_cached(quotes) if len(quotes) > 1 else None
+            same = disagreement.same_thing_cosine(question)
+            # Only for a question that says what it asks: an LLM's summary of two
+            # events ("walked out on Monday… returned on Thursday") is not two versions.
+            disagree = (
+                vectors is not None
+                and bool(asked_kinds(question))
+                and disagreement.disagrees(
+                    question,
+                    [(c.article_id, c.quote) for c in verified.citations],
+                    related=lambda i, j: float(vectors[i] @ vectors[j]) >= same,
+                )
             )
             answer = Answer(
                 question=question,
