@@ -211,6 +211,7 @@ class Answer:
     as_of: date | None = None
     search_query: str = ""  # the question as searched (rewritten for follow-ups)
     unsupported: list[str] = field(default_factory=list)  # LLM sentences no citation supports
+    disagreement: bool = False  # the quotes give different values for what was asked
 
     def sources(self) -> list[tuple[Citation, list[str]]]:
         """Each source `[n]` once, in order of n, with every sentence quoted from it."""
@@ -244,6 +245,7 @@ class Answer:
             "answerer": self.answerer,
             "as_of": _iso(self.as_of) or None,
             "unsupported": list(self.unsupported),
+            "disagreement": self.disagreement,
         }
 
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from retrieval.answer import answerability
+from retrieval.answer import answerability, disagreement
 from retrieval.answer.emphasis import answer_span, with_spans
 from retrieval.answer.parts import Part, asked_parts, missing_text, plan_parts
 from retrieval.answer.prompts import refusal_text
@@ -96,6 +96,10 @@ class ExtractiveConfig:
     # North Korean diplomat's denial with onnx-int8; on dev, +0.9 pt of answers quoted.
     keep_within: float = 0.15
     duplicate_cosine: float = 0.86  # sentences this close say the same thing: cite once
+    # ...unless they give different values for what is asked (disagreement.py); such a
+    # sentence from another article, ranked within this of the best, is shown beside it
+    # (it need not clear `min_score` itself: its other value can lower its similarity).
+    side_within: float = 0.25
     # "learned": whether a sentence answers is the probability that
     # retrieval/answer/answerability.py gives it (fitted on RealTimeQA dev by
     # bench/fit_answerability.py); the question is refused when the best one is under
@@ -156,8 +160,22 @@ class ExtractiveAnswerer:
             for c in chosen
         ]
         citations = with_spans(question, citations, context=context)
-        text = "\n".join(_attributed(c) for c in citations)
-        return Answer(question=question, text=text, refused=False, citations=citations)
+        vectors = self.embedder.encode_cached([c.text for c in chosen])
+        same = disagreement.same_thing_cosine(question)
+        disagree = disagreement.disagrees(
+            question,
+            [(c.chunk.article_id, c.text) for c in chosen],
+            related=lambda i, j: float(vectors[i] @ vectors[j]) >= same,
+        )
+        lines = [_attributed(c) for c in citations]
+        text = "\n".join([disagreement.HEADLINE, *lines] if disagree else lines)
+        return Answer(
+            question=question,
+            text=text,
+            refused=False,
+            citations=citations,
+            disagreement=disagree,
+        )
 
     def _answer_parts(
         self,
@@ -261,6 +279,7 @@ class ExtractiveAnswerer:
         learned = cfg.refusal == "learned"
         if learned and relevance[order[0]] < cfg.min_probability:
             order = []
+        texts = [c.text for c in scored.candidates]
         chosen: list[int] = []
         for i in order:
             if len(chosen) == cfg.max_quotes:
@@ -271,11 +290,31 @@ class ExtractiveAnswerer:
                 break
             if not learned and (relevance[i] < cfg.min_score or cosines[i] < cfg.min_cosine):
                 continue
-            if any(float(sentences[i] @ sentences[j]) >= cfg.duplicate_cosine for j in chosen):
+            if any(
+                float(sentences[i] @ sentences[j]) >= cfg.duplicate_cosine
+                and not disagreement.differ(query, texts[i], texts[j])
+                for j in chosen
+            ):
                 continue
             chosen.append(int(i))
         if not chosen:
             log.debug("refusing: best relevance %.2f", float(relevance.max()))
+            return []
+        eligible = [
+            int(i)
+            for i in order
+            if rank[i] >= rank[order[0]] - cfg.side_within and cosines[i] >= cfg.min_cosine
+        ]
+        same = disagreement.same_thing_cosine(query)
+        chosen = disagreement.pick_sides(
+            query,
+            chosen,
+            eligible,
+            text=lambda i: texts[i],
+            article=lambda i: scored.candidates[i].chunk.article_id,
+            max_quotes=cfg.max_quotes,
+            related=lambda i, j: float(sentences[i] @ sentences[j]) >= same,
+        )
         return [scored.candidates[i] for i in chosen]
 
     def _shortlist(

@@ -28,10 +28,12 @@ from urllib.parse import urlsplit, urlunsplit
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
+from retrieval.answer import disagreement
 from retrieval.answer.base import Answerer
 from retrieval.answer.claims import strip_reasoning, without_markers
 from retrieval.answer.emphasis import with_spans
 from retrieval.answer.extractive import refusal
+from retrieval.answer.kinds import asked_kinds
 from retrieval.answer.prompts import render_prompt
 from retrieval.answer.verify import CitationChecker
 from retrieval.config import HISTORY_TURNS, Settings
@@ -278,6 +280,7 @@ class LLMAnswerer:
         self.model = model
         self.fallback = fallback
         self.timeout = timeout
+        self.embedder = embedder
         self.checker = CitationChecker(embedder, dont_know=render_prompt("dont_know"))
 
     def contextualize(self, question: str, history: Sequence[Turn]) -> str:
@@ -330,12 +333,27 @@ class LLMAnswerer:
             )
             answer = self._fall_back(question, passages, as_of, history)
         else:
+            quotes = [c.quote for c in verified.citations]
+            vectors = self.embedder.encode_cached(quotes) if len(quotes) > 1 else None
+            same = disagreement.same_thing_cosine(question)
+            # Only for a question that says what it asks: an LLM's summary of two
+            # events ("walked out on Monday… returned on Thursday") is not two versions.
+            disagree = (
+                vectors is not None
+                and bool(asked_kinds(question))
+                and disagreement.disagrees(
+                    question,
+                    [(c.article_id, c.quote) for c in verified.citations],
+                    related=lambda i, j: float(vectors[i] @ vectors[j]) >= same,
+                )
+            )
             answer = Answer(
                 question=question,
-                text=verified.text,
+                text=f"{disagreement.HEADLINE} {verified.text}" if disagree else verified.text,
                 refused=False,
                 citations=with_spans(question, verified.citations),
                 answerer=self.name,
+                disagreement=disagree,
             )
         answer.unsupported = verified.unsupported
         return answer

@@ -15,6 +15,7 @@ were tuned on the RealTimeQA dev split (see README, "Retrieval quality").
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict, defaultdict
@@ -294,7 +295,9 @@ class Searcher:
         for score, hit in scored:
             text = " ".join(hit.chunk.text.split())
             if text in kept_texts or any(
-                float(np.dot(hit.embedding, v)) >= w.duplicate_cosine for v in kept_vectors
+                float(np.dot(hit.embedding, v)) >= w.duplicate_cosine
+                and not differs_in_values(hit.chunk.text, other.chunk.text)
+                for v, (_, other) in zip(kept_vectors, kept, strict=True)
             ):
                 continue
             kept.append((score, hit))
@@ -303,3 +306,12 @@ class Searcher:
             if len(kept) == k:
                 break
         return [Passage(hit.chunk, score, rank) for rank, (score, hit) in enumerate(kept, 1)]
+
+
+_VALUE_WORD = re.compile(r"[\w'’.,-]*\d[\w'’.,-]*|(?<![.?!]\s)(?<!^)\b[A-Z][\w'’-]*")
+
+
+def differs_in_values(a: str, b: str) -> bool:
+    """Whether two near-identical passages differ in a number, date or name: one
+    outlet's "1,200 workers" against another's "900 workers" is not a copy to drop."""
+    return set(_VALUE_WORD.findall(a)) != set(_VALUE_WORD.findall(b))

@@ -166,7 +166,8 @@ def test_newest_reports_come_first(newsroom: Engine) -> None:
     days = [c.published_at for c in answer.citations]
     assert len(days) >= 2
     assert days == sorted(days, reverse=True)
-    assert answer.text.startswith(f"On {days[0].isoformat()}")  # type: ignore[union-attr]
+    first = answer.text.removeprefix("Sources disagree:\n")  # 6 % accepted, 7 % asked
+    assert first.startswith(f"On {days[0].isoformat()}")  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

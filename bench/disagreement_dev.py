@@ -1,0 +1,131 @@
+"""Do answers show both sides when a second outlet contradicts the true passage? (dev only)
+
+    nice -n 10 python bench/disagreement_dev.py [--data-dir /work/wt/cache/disagree] [--limit N]
+
+For each RealTimeQA dev question whose gold passage spells out its answer, a copy of
+that passage is made, attributed to another outlet and dated a day earlier, with the
+answer replaced by another dev question's answer of the same kind (a name, number,
+date or place; see retrieval/answer/kinds.py). The copies are ingested beside all the
+passages (the store is kept in --data-dir and reused), then each question is asked as
+of its date. Reported: answers quoting both the true and the false value, only the
+false one, only the true one, neither, refusals, answers flagged as a disagreement,
+and quotes per answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+from retrieval.answer.kinds import Kind, asked_kinds, find_values
+from retrieval.config import Settings
+from retrieval.engine import Engine
+
+EVAL = Path("/work/shared/eval/realtimeqa")
+
+
+def kind_of(question: str, answer: str) -> Kind | None:
+    """The kind of `answer`: the first kind the question asks that it reads as, else the
+    first kind it reads as whole."""
+    kinds = [*asked_kinds(question), Kind.NUMBER, Kind.DATE, Kind.NAME]
+    for kind in dict.fromkeys(kinds):
+        found = find_values(answer, kind)
+        if found and found[0].text == answer.strip():
+            return kind
+    return None
+
+
+def read_lines(name: str) -> list[str]:
+    return (EVAL / name).read_text().splitlines()
+
+
+def counterfactuals(seed: int = 12) -> list[dict]:
+    passages = {p["id"]: p for p in map(json.loads, read_lines("passages.jsonl"))}
+    qrels = [json.loads(line) for line in read_lines("qrels_dev.jsonl")]
+    outlets = sorted({p["source"] for p in passages.values() if p["source"]})
+    cases = []
+    for q in qrels:
+        gold = passages.get(q["passage_id"])
+        answer = q["answer"].strip()
+        if not gold or not answer or answer not in gold["body"]:
+            continue
+        kind = kind_of(q["question"], answer)
+        if kind is not None:
+            cases.append({**q, "answer": answer, "kind": kind, "gold": gold})
+    rng = random.Random(seed)
+    by_kind: dict[Kind, list[str]] = {}
+    for case in cases:
+        by_kind.setdefault(case["kind"], []).append(case["answer"])
+    out = []
+    for case in cases:
+        key = {v.key for v in find_values(case["answer"], case["kind"])}
+        pool = [
+            a
+            for a in sorted(set(by_kind[case["kind"]]))
+            if a.casefold() != case["answer"].casefold()
+            and not key & {v.key for v in find_values(a, case["kind"])}
+            and a not in case["gold"]["body"]
+        ]
+        if not pool:
+            continue
+        false = rng.choice(pool)
+        gold = case["gold"]
+        outlet = next(o for o in rng.sample(outlets, len(outlets)) if o != gold["source"])
+        published = date.fromisoformat(gold["published_at"]) - timedelta(days=1)
+        copy = {
+            **gold,
+            "id": f"cf-{gold['id']}-{case['uid']}",
+            "body": gold["body"].replace(case["answer"], false),
+            "source": outlet,
+            "published_at": published.isoformat(),
+            "url": "",
+        }
+        out.append({**case, "false": false, "copy": copy})
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", default="/work/wt/cache/disagree")
+    parser.add_argument("--limit", type=int, default=0, help="ask only this many (0: all)")
+    args = parser.parse_args()
+    data_dir = Path(args.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cases = counterfactuals()
+    copies = data_dir / "counterfactuals.jsonl"
+    copies.write_text("".join(json.dumps(c["copy"]) + "\n" for c in cases))
+    engine = Engine(Settings(data_dir=data_dir / "store"))  # type: ignore[call-arg]
+    started = time.perf_counter()
+    report = engine.ingest([str(EVAL / "passages.jsonl"), str(copies)])
+    print(f"ingest: {report.summary()} ({time.perf_counter() - started:.1f} s)")
+    asked = cases[: args.limit] if args.limit else cases
+    tally: Counter[str] = Counter()
+    quotes = flagged = answered = 0
+    for case in asked:
+        answer = engine.ask(case["question"], as_of=date.fromisoformat(case["question_date"]))
+        if answer.refused:
+            tally["refused"] += 1
+            continue
+        answered += 1
+        quotes += len(answer.citations)
+        flagged += answer.disagreement
+        text = " ".join(c.quote for c in answer.citations).casefold()
+        true, false = case["answer"].casefold() in text, case["false"].casefold() in text
+        tally["both" if true and false else "only false" if false else
+              "only true" if true else "neither"] += 1  # fmt: skip
+    n = len(asked)
+    kinds = Counter(c["kind"].value for c in asked)
+    print(f"{n} counterfactual cases ({dict(kinds)}), {len(cases)} built")
+    for label in ("both", "only false", "only true", "neither", "refused"):
+        print(f"  {label:<11} {tally[label]:>5}  {tally[label] / n:6.1%}")
+    print(f"  flagged as disagreement: {flagged} of {answered} answers")
+    print(f"  quotes per answer: {quotes / max(answered, 1):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Two outlets giving different values for what was asked are shown side by side."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from retrieval.answer.disagreement import HEADLINE, differ, disagrees, pick_sides
+from retrieval.config import Settings
+from retrieval.embed.embedder import Embedder
+from retrieval.engine import Engine
+from retrieval.index.search import differs_in_values
+from tests.conftest import make_article
+
+Q_COUNT = "How many vessels are waiting outside the Port of Brisk?"
+
+
+def test_sentences_giving_different_numbers_differ() -> None:
+    assert differ(Q_COUNT, "About 140 vessels are waiting.", "About 90 vessels are waiting.")
+    assert not differ(Q_COUNT, "About 140 vessels wait.", "Some 140 vessels are waiting.")
+    assert not differ(Q_COUNT, "About 140 vessels wait.", "The queue is long.")  # no value
+
+
+def test_quotes_disagree_only_across_articles_and_on_the_values_asked() -> None:
+    quotes = [("a", "The strike cost 4 million crowns."), ("b", "The strike cost 9 million.")]
+    assert disagrees("How much did the strike cost?", quotes)
+    assert not disagrees("How much did the strike cost?", [("a", q) for _, q in quotes])
+    same = [("a", "Ilse Marrow said it cost 4 million."), ("b", "Ilse Marrow said 9 million.")]
+    assert not disagrees("Who spoke about the cost?", same)
+    assert disagrees("Why did it cost so much?", quotes)  # asks for no kind: any value
+
+
+def test_the_other_side_replaces_the_last_quote_that_adds_no_version() -> None:
+    question = "Who leads the union?"
+    chosen = ["Ilse Marrow leads the union.", "The union met on Monday.", "Marrow spoke."]
+    article = {chosen[0]: "a", chosen[1]: "a", chosen[2]: "a", "Tomas Brenn leads it.": "b"}
+    picked = pick_sides(
+        question, chosen, [*chosen, "Tomas Brenn leads it."],
+        text=str, article=article.__getitem__, max_quotes=3,
+    )  # fmt: skip
+    assert len(picked) == 3
+    assert picked[0] == chosen[0] and "Tomas Brenn leads it." in picked
+
+
+def test_search_keeps_a_near_copy_that_gives_another_value() -> None:
+    text = "Dock workers at the Port of Brisk accepted a pay rise of 6 percent on Friday."
+    assert differs_in_values(text, text.replace("6 percent", "4 percent"))
+    assert differs_in_values(text, text.replace("Friday", "Monday"))
+    assert not differs_in_values(text, text.replace("accepted", "took"))
+
+
+@pytest.fixture(scope="module")
+def rivals(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    body = (
+        "Ferry crews at the Port of Brisk stopped work on Tuesday over night-shift pay.\n\n"
+        "The crews' union is led by {leader}, who said talks would resume next week.\n\n"
+        "About {ships} ferries were left idle at the Brisk quays by the stoppage."
+    )
+    articles = [
+        make_article(
+            "Brisk ferry crews stop work",
+            body.format(leader="Odile Farran", ships="40"),
+            source="Brisk Herald",
+            published_at=date(2026, 4, 7),
+            url="https://briskherald.example/ferries",
+        ),
+        make_article(
+            "Ferry stoppage at Brisk",
+            body.format(leader="Odile Farran", ships="25"),
+            source="Lowland Wire",
+            published_at=date(2026, 4, 8),
+            url="https://lowlandwire.example/brisk",
+        ),
+    ]
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("rivals"))  # type: ignore[call-arg]
+    engine = Engine(settings, embedder=embedder)
+    engine.ingest_articles(articles)
+    return engine
+
+
+def test_two_outlets_with_different_numbers_are_shown_side_by_side(rivals: Engine) -> None:
+    answer = rivals.ask("How many ferries were left idle at Brisk?")
+    assert answer.disagreement and answer.to_json()["disagreement"] is True
+    assert answer.text.startswith(HEADLINE)
+    quotes = [c.quote for c in answer.citations]
+    assert any("About 40 ferries" in q for q in quotes)
+    assert any("About 25 ferries" in q for q in quotes)
+    assert len(quotes) <= 3
+    newest_first = [c.published_at for c in answer.citations]
+    assert newest_first == sorted(newest_first, reverse=True)  # type: ignore[type-var]
+    assert {c.source for c in answer.citations} == {"Brisk Herald", "Lowland Wire"}
+
+
+def test_outlets_that_agree_are_not_a_disagreement(rivals: Engine) -> None:
+    answer = rivals.ask("Who leads the crews' union?")
+    assert not answer.refused
+    assert not answer.disagreement
+    assert HEADLINE not in answer.text
+    assert "Odile Farran" in answer.text
+
+
+# --- the LLM path ----------------------------------------------------------------------------
+
+RIVAL_ARTICLES = [
+    make_article(
+        "Brisk ferry crews stop work",
+        "About 40 ferries were left idle at the Brisk quays by the stoppage on Tuesday.",
+        source="Brisk Herald",
+        published_at=date(2026, 4, 7),
+    ),
+    make_article(
+        "Ferry stoppage at Brisk",
+        "About 25 ferries were left idle at the Brisk quays by the stoppage on Tuesday.",
+        source="Lowland Wire",
+        published_at=date(2026, 4, 8),
+    ),
+]
+
+
+def test_the_llm_check_keeps_both_sides_and_flags_them(embedder: Embedder) -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from retrieval.answer.extractive import ExtractiveAnswerer
+    from retrieval.answer.llm import LLMAnswerer
+    from retrieval.ingest.chunking import chunk_article
+    from retrieval.records import Passage
+
+    passages = [
+        Passage(chunk=chunk_article(a)[0], score=0.8, rank=rank)
+        for rank, a in enumerate(RIVAL_ARTICLES, 1)
+    ]
+    reply = (
+        "The Lowland Wire reported that about 25 ferries were left idle at the Brisk quays [2]. "
+        "The Brisk Herald reported that about 40 ferries were left idle [1]."
+    )
+    model = FakeListChatModel(responses=[reply])
+    llm = LLMAnswerer(model, embedder, fallback=ExtractiveAnswerer(embedder), timeout=5.0)
+    answer = llm.answer("How many ferries were left idle at Brisk?", passages, as_of=None)
+    assert answer.answerer == "llm"
+    assert not answer.unsupported
+    assert len(answer.citations) == 2
+    assert answer.disagreement and answer.text.startswith(HEADLINE)
+    assert "25 ferries" in answer.text and "40 ferries" in answer.text
+
+
+def test_sentences_about_different_things_are_not_two_sides() -> None:
+    quotes = [("a", "Ilse Marrow won the vote."), ("b", "Tomas Brenn opened the bridge.")]
+    assert disagrees("Who won the vote?", quotes)
+    assert not disagrees("Who won the vote?", quotes, related=lambda i, j: False)
+
+
+def test_a_shared_name_does_not_hide_the_names_that_differ() -> None:
+    question = "Who joined Tomas Brenn on the council?"
+    shared = "Ilse Marrow joined the council, Pell Darrow said."
+    assert differ(question, shared, "Odile Farran joined the council, Pell Darrow said.")
+    assert not differ(question, "Ilse Marrow joined.", shared)  # only adds a name
