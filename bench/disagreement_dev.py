@@ -1,6 +1,6 @@
 """Do answers show both sides when a second outlet contradicts the true passage? (dev only)
 
-    nice -n 10 python bench/disagreement_dev.py [--data-dir /work/wt/cache/disagree] [--limit N]
+    nice -n 10 python bench/disagreement_dev.py [--data-dir DIR] [--limit N]
 
 For each RealTimeQA dev question whose gold passage spells out its answer, a copy of
 that passage is made, attributed to another outlet and dated a day earlier, with the
@@ -22,11 +22,13 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+from common import REALTIMEQA, REPO
+
 from retrieval.answer.kinds import Kind, asked_kinds, find_values
 from retrieval.config import Settings
 from retrieval.engine import Engine
 
-EVAL = Path("/work/shared/eval/realtimeqa")
+EVAL = REALTIMEQA
 
 
 def kind_of(question: str, answer: str) -> Kind | None:
@@ -91,7 +93,7 @@ def counterfactuals(seed: int = 12) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", default="/work/wt/cache/disagree")
+    parser.add_argument("--data-dir", default=str(REPO / "data" / "bench-disagreement"))
     parser.add_argument("--limit", type=int, default=0, help="ask only this many (0: all)")
     args = parser.parse_args()
     data_dir = Path(args.data_dir)

@@ -15,13 +15,13 @@ import json
 import tempfile
 from pathlib import Path
 
+from common import REALTIMEQA
+
 from retrieval.config import Settings
 from retrieval.engine import Engine
 from retrieval.eval.data import load_corpus, load_qrels
 from retrieval.eval.metrics import dedupe, hits_at_k
 from retrieval.index.store import date_ord
-
-REALTIMEQA = Path("/work/shared/eval/realtimeqa")
 
 
 def main() -> None:
