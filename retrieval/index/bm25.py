@@ -137,9 +137,12 @@ class BM25Index:
 
     def idf(self, term: str) -> float:
         postings = self._postings(term)
-        if postings is None:
-            return 0.0
-        df = int(np.count_nonzero(self._alive.values[postings[0]]))
+        return self._idf(postings[0]) if postings is not None else 0.0
+
+    def _idf(self, docs: np.ndarray) -> float:
+        # Nothing retired (the usual case): every posting counts, no gather over them.
+        everyone = self._alive_count == len(self)
+        df = len(docs) if everyone else int(np.count_nonzero(self._alive.values[docs]))
         n = max(self._alive_count, 1)
         return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
@@ -149,16 +152,22 @@ class BM25Index:
         if not self._alive_count:
             return scores
         average = max(self._alive_length / self._alive_count, 1.0)
-        lengths = self._lengths.values
-        for term in set(tokenize(query)):
-            idf = self.idf(term)
+        norm: np.ndarray | None = None  # per document, computed once for all the terms
+        for term in sorted(set(tokenize(query))):
+            postings = self._postings(term)
+            if postings is None:
+                continue
+            docs, counts = postings
+            idf = self._idf(docs)
             if idf <= 0:
                 continue
-            docs, counts = self._postings(term)  # type: ignore[misc]
+            if norm is None:
+                scale = np.float32(self.k1 * self.b / average)
+                norm = self._lengths.values * scale + np.float32(self.k1 * (1 - self.b))
             tfs = counts.astype(np.float32)
-            norm = self.k1 * (1 - self.b + self.b * lengths[docs] / average)
-            scores[docs] += idf * tfs * (self.k1 + 1) / (tfs + norm)
-        scores[~self._alive.values] = 0.0
+            scores[docs] += np.float32(idf * (self.k1 + 1)) * tfs / (tfs + norm[docs])
+        if self._alive_count != len(self):
+            scores[~self._alive.values] = 0.0
         return scores
 
 
