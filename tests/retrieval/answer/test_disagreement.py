@@ -155,3 +155,13 @@ def test_a_shared_name_does_not_hide_the_names_that_differ() -> None:
     shared = "Ilse Marrow joined the council, Pell Darrow said."
     assert differ(question, shared, "Odile Farran joined the council, Pell Darrow said.")
     assert not differ(question, "Ilse Marrow joined.", shared)  # only adds a name
+
+
+def test_two_facts_of_one_story_are_not_two_versions_of_one() -> None:
+    from retrieval.answer.disagreement import same_report
+
+    ended = "The ferry strike at Lisk ended on Sunday when crews voted to accept a new contract."
+    called = "The strike was called by the Lisk Ferry Crews' Union after contract talks broke down."
+    restated = "The ferry strike at Lisk ended on Monday when crews voted to accept a new contract."
+    assert not same_report(ended, called)
+    assert same_report(ended, restated)
