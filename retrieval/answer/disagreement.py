@@ -13,12 +13,11 @@ tells whether the quotes chosen do.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from retrieval.answer.kinds import Kind, asked_kinds, find_values
-from retrieval.text.words import content_words
+from retrieval.text.words import VALUE_WORD, content_words
 
 T = TypeVar("T")
 
@@ -37,14 +36,13 @@ def same_thing_cosine(question: str) -> float:
 # or dates) are the other's: "the strike ended on Sunday" and "the union called the
 # strike on Friday" are two facts of one story, not two versions of one.
 SHARED_WORDS = 0.40
-_VALUE_LIKE = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][\w'’-]*|\S*\d\S*")
 
 
 def same_report(a: str, b: str) -> bool:
     """Whether two sentences tell the same thing in mostly the same words, leaving out
     the values they may disagree on."""
-    words_a = content_words(_VALUE_LIKE.sub(" ", a))
-    words_b = content_words(_VALUE_LIKE.sub(" ", b))
+    words_a = content_words(VALUE_WORD.sub(" ", a))
+    words_b = content_words(VALUE_WORD.sub(" ", b))
     if not words_a or not words_b:
         return False
     return len(words_a & words_b) / max(len(words_a), len(words_b)) >= SHARED_WORDS

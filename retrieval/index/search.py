@@ -15,7 +15,6 @@ were tuned on the RealTimeQA dev split (see README, "Retrieval quality").
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import OrderedDict, defaultdict
@@ -31,6 +30,7 @@ from retrieval.index import snapshot
 from retrieval.index.memory import Hit, SpaceIndex, single_threaded_blas
 from retrieval.index.store import NO_DATE, Store, date_ord
 from retrieval.records import Chunk, Passage
+from retrieval.text.words import VALUE_WORD
 
 log = logging.getLogger(__name__)
 
@@ -308,10 +308,7 @@ class Searcher:
         return [Passage(hit.chunk, score, rank) for rank, (score, hit) in enumerate(kept, 1)]
 
 
-_VALUE_WORD = re.compile(r"[\w'’.,-]*\d[\w'’.,-]*|(?<![.?!]\s)(?<!^)\b[A-Z][\w'’-]*")
-
-
 def differs_in_values(a: str, b: str) -> bool:
     """Whether two near-identical passages differ in a number, date or name: one
     outlet's "1,200 workers" against another's "900 workers" is not a copy to drop."""
-    return set(_VALUE_WORD.findall(a)) != set(_VALUE_WORD.findall(b))
+    return set(VALUE_WORD.findall(a)) != set(VALUE_WORD.findall(b))

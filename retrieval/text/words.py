@@ -12,6 +12,9 @@ import re
 from functools import cache, lru_cache
 from typing import Any
 
+# A word that may be a value two reports disagree on: one holding a digit ("1,200",
+# "2026-03-12") or a capitalised word that doesn't open a sentence (a name).
+VALUE_WORD = re.compile(r"[\w'’.,-]*\d[\w'’.,-]*|(?<![.?!]\s)(?<!^)\b[A-Z][\w'’-]*")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 STOPWORDS = frozenset(
