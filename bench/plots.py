@@ -103,6 +103,39 @@ def plot_scale(rows: Sequence[dict[str, float]], path: Path, title: str) -> None
     _save(fig, path)
 
 
+def plot_scale_big(rows: Sequence[dict[str, float]], path: Path, title: str) -> None:
+    """One large space against its size, local store and Chroma server: restart to the
+    first answer, resident memory, and `ask` latency (p50 solid, p95 dashed); the dotted
+    lines are issue 13's targets at a million chunks."""
+    panels = [
+        ("restart: first answer (s)", ["restart_first_answer_s"], [10]),
+        ("resident memory after restart (MB)", ["rss_mb"], [3000]),
+        ("ask latency (ms)", ["ask_p50_ms", "ask_p95_ms"], [60, 80]),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(13, 3.6))
+    for ax, (name, keys, targets) in zip(axes, panels, strict=True):
+        for server, color in ((False, "tab:blue"), (True, "tab:orange")):
+            mine = [r for r in rows if bool(r["server"]) == server]
+            mine.sort(key=lambda r: r["chunks"])
+            for key, style in zip(keys, ("-", "--"), strict=False):
+                if mine:
+                    ax.plot(
+                        [r["chunks"] / 1000 for r in mine], [r[key] for r in mine],
+                        marker="o", linestyle=style, color=color,
+                        label=("Chroma server" if server else "local")
+                        + (f", {key.split('_')[1]}" if len(keys) > 1 else ""),
+                    )  # fmt: skip
+        for target in targets:
+            ax.axhline(target, color="grey", linewidth=0.7, linestyle=":")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("thousand chunks (log scale)")
+        ax.set_xscale("log")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    _save(fig, path)
+
+
 def _save(fig: plt.Figure, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
