@@ -29,7 +29,8 @@ PAGE = (
     "<html><head><title>Ferry timetable changes {n}</title></head><body><article>"
     "<h1>Ferry timetable changes {n}</h1>"
     + "<p>The Marrow Bay ferry {n} will leave every forty minutes from Monday, the harbour "
-    "office said, after a winter of delays that angered commuters on both shores.</p>" * 8
+    "office said, after a winter of delays that angered commuters on both shores.</p>"
+    * 8
     + "</article></body></html>"
 )
 
@@ -114,14 +115,18 @@ async def main() -> None:
         stored = [len(engine.sources(spaces=(f"guild-{100 + n}",))) for n in range(6)]
         await bot.close()
     server.shutdown()
-    print(f"six /ingests of ~{PIECES * PAUSE:.0f} s pages: all done in {total:.1f} s, "
-          f"each {min(durations):.1f}-{max(durations):.1f} s, articles stored {stored}")
+    print(
+        f"six /ingests of ~{PIECES * PAUSE:.0f} s pages: all done in {total:.1f} s, "
+        f"each {min(durations):.1f}-{max(durations):.1f} s, articles stored {stored}"
+    )
     print("replies:", *sorted(replies)[:2], sep="\n  ")
     worst = sorted(stalls, key=lambda s: -s[1])[:3]
     shown = ", ".join(f"{ms * 1000:.0f} ms at {at:.1f} s" for at, ms in worst)
     print(f"longest event-loop stalls: {shown}")
-    print(f"/forget in another server meanwhile: {forget * 1000:.0f} ms; "
-          f"a question: {ask * 1000:.0f} ms")
+    print(
+        f"/forget in another server meanwhile: {forget * 1000:.0f} ms; "
+        f"a question: {ask * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,7 @@ class IngestCooldown(Cooldown):
     """A server ran /ingest more often than the cooldown allows."""
 
     template = (
-        "This server is adding articles faster than I can fetch them — "
-        "try again in {seconds} s."
+        "This server is adding articles faster than I can fetch them — try again in {seconds} s."
     )
 
 

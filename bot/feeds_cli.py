@@ -1,10 +1,10 @@
 """`newsbot follow | unfollow | feeds | refresh | watch`: followed feeds from the command line.
 
-    newsbot follow URL [--every 15m] [--space NAME]
-    newsbot unfollow URL
-    newsbot feeds [--json]
-    newsbot refresh [--all]       # exit 0 when every polled feed answered (304 too), else 1
-    newsbot watch                 # poll until SIGTERM or Ctrl-C (exit 0)
+newsbot follow URL [--every 15m] [--space NAME]
+newsbot unfollow URL
+newsbot feeds [--json]
+newsbot refresh [--all]       # exit 0 when every polled feed answered (304 too), else 1
+newsbot watch                 # poll until SIGTERM or Ctrl-C (exit 0)
 """
 
 from __future__ import annotations

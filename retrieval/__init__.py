@@ -86,7 +86,7 @@ _HOMES = {
     ),
     "retrieval.records": (
         "GUILD_PREFIX",
-    "SHARED_SPACE",
+        "SHARED_SPACE",
         "Answer",
         "Article",
         "ArticleSummary",
@@ -104,7 +104,13 @@ _HOMES = {
     "retrieval.eval.report": ("EvalReport",),
     "retrieval.eval.run": ("run_eval",),
     "retrieval.feeds": (
-        "Feed", "FeedPoller", "FeedRegistry", "PollResult", "Story", "format_every", "parse_every",
+        "Feed",
+        "FeedPoller",
+        "FeedRegistry",
+        "PollResult",
+        "Story",
+        "format_every",
+        "parse_every",
     ),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}

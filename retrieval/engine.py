@@ -155,9 +155,7 @@ class Engine:
                 found = stored.get(Article.id_for_url(url))
                 return found is not None and not found.summary_only
 
-            for item in iter_articles(
-                sources, self.settings, is_stored=is_stored, policy=policy
-            ):
+            for item in iter_articles(sources, self.settings, is_stored=is_stored, policy=policy):
                 if isinstance(item, SourceError):
                     log.info("skipped %s", item)  # reported once, in the report
                     report.errors.append(str(item))

@@ -1,11 +1,11 @@
 """A feed server of the tests' own on 127.0.0.1: its feeds and pages change between polls.
 
-    with FeedServer() as server:
-        server.feeds["/news.rss"] = rss("Harbor Gazette", [story(1), story(2)])
-        url = server.url("/news.rss")
-        server.status["/news.rss"] = 500      # fail until reset
-        server.delay["/news.rss"] = 2.0       # answer slowly
-        server.hits["/news.rss"]              # requests so far; server.not_modified counts 304s
+with FeedServer() as server:
+    server.feeds["/news.rss"] = rss("Harbor Gazette", [story(1), story(2)])
+    url = server.url("/news.rss")
+    server.status["/news.rss"] = 500      # fail until reset
+    server.delay["/news.rss"] = 2.0       # answer slowly
+    server.hits["/news.rss"]              # requests so far; server.not_modified counts 304s
 """
 
 from __future__ import annotations

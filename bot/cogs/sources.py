@@ -123,7 +123,10 @@ class Sources(commands.Cog):
         )
         log.info(
             "User %s ingested %s into server %s: %s",
-            interaction.user.id, address, guild_id, report.summary(),
+            interaction.user.id,
+            address,
+            guild_id,
+            report.summary(),
         )
         await send_followups(
             interaction.followup, format_ingest_report(report, address), ephemeral=True

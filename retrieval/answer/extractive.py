@@ -165,8 +165,10 @@ class ExtractiveAnswerer:
         disagree = disagreement.disagrees(
             question,
             [(c.chunk.article_id, c.text) for c in chosen],
-            related=lambda i, j: float(vectors[i] @ vectors[j]) >= same
-            and disagreement.same_report(chosen[i].text, chosen[j].text),
+            related=lambda i, j: (
+                float(vectors[i] @ vectors[j]) >= same
+                and disagreement.same_report(chosen[i].text, chosen[j].text)
+            ),
         )
         lines = [_attributed(c) for c in citations]
         text = "\n".join([disagreement.HEADLINE, *lines] if disagree else lines)
@@ -314,8 +316,10 @@ class ExtractiveAnswerer:
             text=lambda i: texts[i],
             article=lambda i: scored.candidates[i].chunk.article_id,
             max_quotes=cfg.max_quotes,
-            related=lambda i, j: float(sentences[i] @ sentences[j]) >= same
-            and disagreement.same_report(texts[i], texts[j]),
+            related=lambda i, j: (
+                float(sentences[i] @ sentences[j]) >= same
+                and disagreement.same_report(texts[i], texts[j])
+            ),
         )
         return [scored.candidates[i] for i in chosen]
 

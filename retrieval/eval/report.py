@@ -161,7 +161,6 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 

@@ -330,8 +330,10 @@ def _check_url(url: str, policy: FetchPolicy) -> None:
     try:
         ipaddress.ip_address(host.split("%")[0])
     except ValueError:
-        if not policy.allow_private and host not in policy.allowed_private_hosts and (
-            host == "localhost" or host.endswith(".localhost")
+        if (
+            not policy.allow_private
+            and host not in policy.allowed_private_hosts
+            and (host == "localhost" or host.endswith(".localhost"))
         ):
             raise _Refused(f"refused: {host} is a loopback name") from None
         return

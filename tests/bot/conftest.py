@@ -33,13 +33,24 @@ from retrieval.records import (
 STRIKE_URL = "https://harborgazette.example/velmora-strike-ends"
 
 
-def citation(n: int, *, title: str = "Velmora dock workers end nine-day strike",
-             source: str = "Harbor Gazette", url: str = STRIKE_URL,
-             quote: str = "Dock workers at the Port of Velmora returned to work on Thursday.",
-             published_at: date | None = date(2026, 3, 12)) -> Citation:
+def citation(
+    n: int,
+    *,
+    title: str = "Velmora dock workers end nine-day strike",
+    source: str = "Harbor Gazette",
+    url: str = STRIKE_URL,
+    quote: str = "Dock workers at the Port of Velmora returned to work on Thursday.",
+    published_at: date | None = date(2026, 3, 12),
+) -> Citation:
     return Citation(
-        n=n, article_id=f"a{n}", chunk_id=f"a{n}:0", title=title, source=source, url=url,
-        published_at=published_at, quote=quote,
+        n=n,
+        article_id=f"a{n}",
+        chunk_id=f"a{n}:0",
+        title=title,
+        source=source,
+        url=url,
+        published_at=published_at,
+        quote=quote,
     )
 
 
@@ -51,9 +62,13 @@ def strike_answer(question: str) -> Answer:
         refused=False,
         citations=[
             citation(1),
-            citation(2, source="Coastal Ledger", title="Strike at Velmora port is over",
-                     url="https://coastalledger.example/2026/03/12/velmora",
-                     quote="The dockers' union accepted a pay rise of 6 percent over two years."),
+            citation(
+                2,
+                source="Coastal Ledger",
+                title="Strike at Velmora port is over",
+                url="https://coastalledger.example/2026/03/12/velmora",
+                quote="The dockers' union accepted a pay rise of 6 percent over two years.",
+            ),
         ],
     )
 
@@ -66,11 +81,22 @@ def refusal(question: str) -> Answer:
     )
 
 
-def summary(article_id: str, title: str, *, space: str = SHARED_SPACE,
-            source: str = "Harbor Gazette", day: int = 12) -> ArticleSummary:
+def summary(
+    article_id: str,
+    title: str,
+    *,
+    space: str = SHARED_SPACE,
+    source: str = "Harbor Gazette",
+    day: int = 12,
+) -> ArticleSummary:
     return ArticleSummary(
-        id=article_id, title=title, source=source, url=f"https://example.org/{article_id}",
-        published_at=date(2026, 3, day), chunks=3, space=space,
+        id=article_id,
+        title=title,
+        source=source,
+        url=f"https://example.org/{article_id}",
+        published_at=date(2026, 3, day),
+        chunks=3,
+        space=space,
     )
 
 
@@ -82,15 +108,27 @@ class FakeKnowledge:
         self.articles: list[ArticleSummary] = []
         self.report = IngestReport(added=1, chunks=4, article_ids=["u1"])
 
-    def ask(self, question: str, *, spaces: Sequence[str] = (SHARED_SPACE,),
-            as_of: date | None = None, history: Sequence[Turn] = ()) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        spaces: Sequence[str] = (SHARED_SPACE,),
+        as_of: date | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Answer:
         return self.answer(question)
 
     def sources(self, *, spaces: Sequence[str] = (SHARED_SPACE,)) -> list[ArticleSummary]:
         return [a for a in self.articles if a.space in spaces]
 
-    def ingest(self, sources: Sequence[str], *, space: str = SHARED_SPACE,
-               progress: Progress | None = None, untrusted: bool = False) -> IngestReport:
+    def ingest(
+        self,
+        sources: Sequence[str],
+        *,
+        space: str = SHARED_SPACE,
+        progress: Progress | None = None,
+        untrusted: bool = False,
+    ) -> IngestReport:
         return self.report
 
     def forget(self, article_id: str, *, space: str = SHARED_SPACE) -> ArticleSummary:
@@ -200,9 +238,7 @@ def make_interaction(
     return interaction
 
 
-async def invoke(
-    bot: NewsBot, name: str, interaction: MagicMock, **options: Any
-) -> None:
+async def invoke(bot: NewsBot, name: str, interaction: MagicMock, **options: Any) -> None:
     """Run a slash command's callback as the command tree would: errors go to tree.on_error."""
     command = bot.tree.get_command(name)
     assert isinstance(command, app_commands.Command), name

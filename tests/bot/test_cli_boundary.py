@@ -33,17 +33,26 @@ HOSTILE = "Harbour \x1b[2Jreopens\x1b]0;pwned\x07 \x9b31m today\r\x08\x00 [1]"
 @pytest.mark.parametrize(
     ("variable", "value", "expected"),
     [
-        ("NEWSBOT_LLM", "frobnicate",
-         "NEWSBOT_LLM must be one of none, openai, ollama, not 'frobnicate'"),
-        ("NEWSBOT_EMBEDDING_BACKEND", "gpu",
-         "NEWSBOT_EMBEDDING_BACKEND must be one of auto, torch, onnx, onnx-int8, not 'gpu'"),
+        (
+            "NEWSBOT_LLM",
+            "frobnicate",
+            "NEWSBOT_LLM must be one of none, openai, ollama, not 'frobnicate'",
+        ),
+        (
+            "NEWSBOT_EMBEDDING_BACKEND",
+            "gpu",
+            "NEWSBOT_EMBEDDING_BACKEND must be one of auto, torch, onnx, onnx-int8, not 'gpu'",
+        ),
         ("NEWSBOT_TOP_K", "ten", "NEWSBOT_TOP_K must be a whole number, not 'ten'"),
         ("NEWSBOT_TOP_K", "0", "NEWSBOT_TOP_K must be at least 1, not '0'"),
         ("NEWSBOT_TOP_K", "500", "NEWSBOT_TOP_K must be at most 100, not '500'"),
         ("NEWSBOT_CHROMA_PORT", "80a", "NEWSBOT_CHROMA_PORT must be a whole number, not '80a'"),
         ("NEWSBOT_LLM_TIMEOUT", "soon", "NEWSBOT_LLM_TIMEOUT must be a number, not 'soon'"),
-        ("NEWSBOT_LOG_LEVEL", "loud",
-         "NEWSBOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not 'loud'"),
+        (
+            "NEWSBOT_LOG_LEVEL",
+            "loud",
+            "NEWSBOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not 'loud'",
+        ),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(
@@ -123,8 +132,15 @@ def test_control_sequences_never_reach_the_terminal() -> None:
 
     cited = citation(1, title="Port \x1b[2J news", quote="It \x1b[31mreopened\x1b[0m.")
     shown = format_answer(Answer(question="q", text=HOSTILE, refused=False, citations=[cited]))
-    article = ArticleSummary(id="a1", title="\x1b[2JTitle", source="Gazette\x07", url="",
-                             published_at=date(2026, 3, 12), chunks=1, space="shared")
+    article = ArticleSummary(
+        id="a1",
+        title="\x1b[2JTitle",
+        source="Gazette\x07",
+        url="",
+        published_at=date(2026, 3, 12),
+        chunks=1,
+        space="shared",
+    )
     for text in (shown, format_sources([article])):
         assert not any(ord(c) < 32 and c not in "\n\t" or 0x7F <= ord(c) <= 0x9F for c in text)
     assert "It reopened." in shown and "Port  news" in shown
@@ -167,8 +183,12 @@ def test_ask_with_the_store_down_is_one_line(
 def newsbot(*args: str, **kwargs: Any) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", *args], env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
     )
 
 
@@ -197,8 +217,15 @@ def test_a_closed_pipe_ends_quietly(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     many = [
-        ArticleSummary(id=f"a{i}", title=f"Story {i}", source="Gazette", url="",
-                       published_at=None, chunks=1, space="shared")
+        ArticleSummary(
+            id=f"a{i}",
+            title=f"Story {i}",
+            source="Gazette",
+            url="",
+            published_at=None,
+            chunks=1,
+            space="shared",
+        )
         for i in range(50)
     ]
     engine = fake_engine()

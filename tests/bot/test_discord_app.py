@@ -151,8 +151,11 @@ def offline_gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[NewsBot]]:
 
 
 def test_without_the_message_content_intent_the_bot_restarts_on_slash_commands(
-    bot_settings: Settings, fake_engine: Any, offline_gateway: list[NewsBot],
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    bot_settings: Settings,
+    fake_engine: Any,
+    offline_gateway: list[NewsBot],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     connect = AsyncMock(side_effect=[discord.PrivilegedIntentsRequired(None), None])
     monkeypatch.setattr(NewsBot, "connect", connect)
@@ -167,7 +170,9 @@ def test_without_the_message_content_intent_the_bot_restarts_on_slash_commands(
 
 
 def test_a_rejected_token_is_a_clear_error(
-    bot_settings: Settings, fake_engine: Any, monkeypatch: pytest.MonkeyPatch,
+    bot_settings: Settings,
+    fake_engine: Any,
+    monkeypatch: pytest.MonkeyPatch,
     offline_gateway: list[NewsBot],
 ) -> None:
     monkeypatch.setattr(NewsBot, "login", AsyncMock(side_effect=discord.LoginFailure("bad")))

@@ -27,21 +27,34 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.fake-token-for-tests-0123456789abcdef"
     ("error", "message"),
     [
         (ArticleNotFound("abc"), "No stored article has the id 'abc'."),
-        (SourceError("https://x.example", "the server answered 404"),
-         "https://x.example: the server answered 404"),
-        (LLMError("The language model did not answer in time."),
-         "The language model did not answer in time."),
+        (
+            SourceError("https://x.example", "the server answered 404"),
+            "https://x.example: the server answered 404",
+        ),
+        (
+            LLMError("The language model did not answer in time."),
+            "The language model did not answer in time.",
+        ),
         (QuestionCooldown(4.2), "You're asking faster than I can read — try again in 5 s."),
         (commands.CommandInvokeError(ArticleNotFound("x")), "No stored article has the id 'x'."),
-        (app_commands.MissingPermissions(["manage_guild"]),
-         "Sorry, only members with the **Manage Server** permission can add or remove articles. "
-         "You can still ask questions and list the sources with `/sources`."),
-        (app_commands.MissingPermissions(["ban_members"]),
-         "Sorry, you don't have the permission that command needs."),
-        (app_commands.BotMissingPermissions(["embed_links"]),
-         "I don't have the permission to do that here (embed links); a moderator can grant it."),
-        (commands.NoPrivateMessage(), "That command works in a server, not in direct messages: "
-         "articles added there belong to that server's knowledge."),
+        (
+            app_commands.MissingPermissions(["manage_guild"]),
+            "Sorry, only members with the **Manage Server** permission can add or remove articles. "
+            "You can still ask questions and list the sources with `/sources`.",
+        ),
+        (
+            app_commands.MissingPermissions(["ban_members"]),
+            "Sorry, you don't have the permission that command needs.",
+        ),
+        (
+            app_commands.BotMissingPermissions(["embed_links"]),
+            "I don't have the permission to do that here (embed links); a moderator can grant it.",
+        ),
+        (
+            commands.NoPrivateMessage(),
+            "That command works in a server, not in direct messages: "
+            "articles added there belong to that server's knowledge.",
+        ),
         (commands.CommandInvokeError(StoreUnavailable("down")), STORE_UNREACHABLE),
         (RuntimeError("boom"), None),
         (commands.CommandInvokeError(KeyError("k")), None),

@@ -46,7 +46,10 @@ async def reply(
     """Post a Discord reply to `target` (dpytest has no helper for message references)."""
     channel = target.channel
     data = factories.make_message_dict(
-        channel, author, content=content, mentions=ping or []  # type: ignore[call-overload]
+        channel,
+        author,
+        content=content,
+        mentions=ping or [],  # type: ignore[call-overload]
     )
     data["type"] = discord.MessageType.reply.value
     data["message_reference"] = {
@@ -182,8 +185,8 @@ async def test_direct_messages_understand_commands_too(newsbot: NewsBot, fake_en
 
     with pytest.raises(commands.CommandNotFound):
         await dpytest.message("!frobnicate", channel=dm, member=ada)
-    assert dpytest.verify().message().content(
-        "I don't know that command; try `!help`, or just ask."
+    assert (
+        dpytest.verify().message().content("I don't know that command; try `!help`, or just ask.")
     )
     assert fake_engine.ask.call_count == 1
 
@@ -212,7 +215,8 @@ async def test_replying_to_an_answer_continues_the_conversation(
     second_turn = Turn("and who confirmed it?", ANSWER_TEXT)
     assert histories == [(), (first_turn,), (first_turn, second_turn)]
     assert [call.args[0] for call in fake_engine.ask.call_args_list][1:] == [
-        "and who confirmed it?", "when?"
+        "and who confirmed it?",
+        "when?",
     ]
 
 
@@ -273,8 +277,11 @@ async def test_too_long_and_empty_questions_get_a_clear_message(
     newsbot: NewsBot, fake_engine: Any
 ) -> None:
     await dpytest.message(f"{mention(newsbot)} " + "why " * 300)
-    assert dpytest.verify().message().contains().content(
-        "Your question is 1,199 characters long; please keep it under 1,000."
+    assert (
+        dpytest.verify()
+        .message()
+        .contains()
+        .content("Your question is 1,199 characters long; please keep it under 1,000.")
     )
 
     with pytest.raises(commands.MissingRequiredArgument):
@@ -326,7 +333,10 @@ async def test_questions_that_mention_everyone_ping_nobody(
         allowed = kwargs["allowed_mentions"]
         assert allowed.to_dict() == {"parse": []}  # no everyone, roles or users parsed
         assert (allowed.everyone, allowed.roles, allowed.users, allowed.replied_user) == (
-            False, False, False, False
+            False,
+            False,
+            False,
+            False,
         )
         assert kwargs.get("mention_author") is False
 
@@ -340,6 +350,6 @@ async def test_engine_errors_meant_for_users_are_shown_as_they_are(
     knowledge.answer = fail
     await dpytest.message(f"{mention(newsbot)} what?")
 
-    assert dpytest.verify().message().content(
-        "That question is too vague: name a place or a person."
+    assert (
+        dpytest.verify().message().content("That question is too vague: name a place or a person.")
     )

@@ -285,8 +285,10 @@ async def test_ingest_refuses_addresses_that_are_not_public_web_pages(
     fake_engine.ingest.assert_not_called()
 
 
-@pytest.mark.parametrize(("command", "options"), [("ingest", {"url": "https://x.example/feed"}),
-                                                  ("forget", {"article_id": "abc"})])
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [("ingest", {"url": "https://x.example/feed"}), ("forget", {"article_id": "abc"})],
+)
 async def test_members_without_manage_server_are_politely_refused(
     slashbot: NewsBot, fake_engine: Any, command: str, options: dict[str, str]
 ) -> None:
@@ -300,8 +302,10 @@ async def test_members_without_manage_server_are_politely_refused(
     fake_engine.forget.assert_not_called()
 
 
-@pytest.mark.parametrize(("command", "options"), [("ingest", {"url": "https://x.example/feed"}),
-                                                  ("forget", {"article_id": "abc"})])
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [("ingest", {"url": "https://x.example/feed"}), ("forget", {"article_id": "abc"})],
+)
 async def test_ingest_and_forget_are_refused_in_dms(
     slashbot: NewsBot, command: str, options: dict[str, str]
 ) -> None:

@@ -400,9 +400,7 @@ def test_a_slow_download_does_not_hold_up_forget_or_other_ingests(engine: Engine
         release.wait(10)  # a server trickling its page
         yield stories.STORM
 
-    slow = threading.Thread(
-        target=lambda: engine.ingest_articles(slow_source(), space="guild-1")
-    )
+    slow = threading.Thread(target=lambda: engine.ingest_articles(slow_source(), space="guild-1"))
     slow.start()
     try:
         assert downloading.wait(10)

@@ -131,7 +131,9 @@ def test_a_guid_that_is_not_a_url_is_not_fetched(
     with caplog.at_level(logging.WARNING):
         articles = load(path, settings=settings, client=client)
     assert [a.body for a in articles if isinstance(a, Article)] == [
-        "High water at 1 o'clock.", "High water at 2 o'clock.", "High water at 3 o'clock."
+        "High water at 1 o'clock.",
+        "High water at 2 o'clock.",
+        "High water at 3 o'clock.",
     ]
     assert [a.url for a in articles if isinstance(a, Article)] == ["", "", ""]
     assert client.requested == [] and caplog.text == ""  # type: ignore[attr-defined]

@@ -189,8 +189,9 @@ def test_a_name_is_checked_at_connection_time_on_every_hop(
     assert site.requests[-1] == ("/story", f"news.example:{site.port}")  # the name, not the IP
 
     message = refusal(f"http://news.example:{site.port}/moved")
-    assert message.endswith("refused: cdn.example (127.0.0.1) is a loopback address "
-                            "(see NEWSBOT_ALLOWED_PRIVATE_HOSTS)")
+    assert message.endswith(
+        "refused: cdn.example (127.0.0.1) is a loopback address (see NEWSBOT_ALLOWED_PRIVATE_HOSTS)"
+    )
     assert intranet.requests == []
 
 
@@ -357,10 +358,26 @@ def test_https_to_a_pinned_address_checks_the_certificate_of_the_name(
         pytest.skip("openssl is not installed")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=news.example",
-         "-addext", "subjectAltName=DNS:news.example"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=news.example",
+            "-addext",
+            "subjectAltName=DNS:news.example",
+        ],
+        check=True,
+        capture_output=True,
     )
     site = Site("127.0.0.2")
     try:
