@@ -28,6 +28,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check bot retrieval tests bench
+	$(BIN)/ruff format --check bot retrieval tests bench
 	$(BIN)/mypy bot retrieval
 	$(BIN)/lint-imports
 
