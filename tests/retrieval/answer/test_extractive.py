@@ -18,7 +18,7 @@ from retrieval.config import Settings
 from retrieval.embed.embedder import Embedder
 from retrieval.engine import Engine
 from retrieval.records import Turn
-from tests import stories
+from tests import conftest, stories
 
 SAMPLES = Path(__file__).resolve().parents[3] / "bot" / "samples"
 
@@ -305,3 +305,47 @@ def test_quotes_from_one_article_share_its_number(engine: Engine) -> None:
     for citation in answer.citations:
         assert f"“{citation.quote}” [{citation.n}]" in answer.text
     assert [n for n, _ in ((c.n, q) for c, q in answer.sources())] == sorted(numbers.values())
+
+
+# The seed article's own questions, and three on its topic that it does not answer: the
+# learned scorer quotes the first and refuses two of the three (the hand-set rule refuses one).
+SEED_ANSWERABLE = [
+    ("who denied the troop deployment?", "North Korean diplomat"),
+    ("How many special forces did North Korea send to Russia?", "1,500 special forces"),
+    ("What did Russia's UN ambassador say?", "Vassily Nebenzia, rejected"),
+    ("When did North Korea and Russia sign a defence agreement?", "In June"),
+    ("Who summoned the Russian ambassador?", "foreign ministry summoned"),
+]
+SEED_NEAR_TOPIC = [
+    "What did the Japanese prime minister say about the North Korean troops?",
+    "how many Ukrainian soldiers have died?",
+    "what did China say?",
+]
+
+
+@pytest.fixture(scope="module")
+def seed_newsroom(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    seed = conftest.SHARED / "seed" / "000_ec5b004586267d03.txt"
+    if not seed.is_file():
+        pytest.skip("../shared is not present")
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("seed"))  # type: ignore[call-arg]
+    answerer = ExtractiveAnswerer(embedder, ExtractiveConfig(refusal="learned"))
+    engine = Engine(settings, embedder=embedder, answerer=answerer)
+    engine.ingest([str(seed)])
+    return engine
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(("question", "quoted"), SEED_ANSWERABLE)
+def test_the_learned_scorer_answers_the_seed_articles_questions(
+    seed_newsroom: Engine, question: str, quoted: str
+) -> None:
+    answer = seed_newsroom.ask(question)
+    assert not answer.refused, question
+    assert any(quoted in c.quote for c in answer.citations), answer.text
+
+
+@pytest.mark.shared
+def test_the_learned_scorer_refuses_most_near_topic_seed_questions(seed_newsroom: Engine) -> None:
+    answered = [q for q in SEED_NEAR_TOPIC if not seed_newsroom.ask(q).refused]
+    assert len(answered) <= 1, answered
