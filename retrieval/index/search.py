@@ -210,11 +210,8 @@ class Searcher:
                     "%d added and %d removed chunks from the change log",
                     space, found.version, version, len(changes.added), len(changes.removed),
                 )  # fmt: skip
-                return (
-                    self._applied(space, found.index, changes),
-                    "snapshot and change log",
-                    (found.version),
-                )
+                caught = self._applied(space, found.index, changes)
+                return caught, "snapshot and change log", found.version
         if found is not None:
             log.info("the index snapshot of %s (version %d) can't be brought to version %d "
                      "from the change log; building it from the store", space, found.version,
