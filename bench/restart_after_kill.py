@@ -15,6 +15,7 @@ deleted first, for comparison. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import signal
@@ -24,9 +25,15 @@ import time
 from pathlib import Path
 
 from scale_big import rss_mb, settings_for, to_article
-from synthetic import articles
+from synthetic import SyntheticArticle, articles
 
 from retrieval.records import SHARED_SPACE
+
+
+def new_articles(count: int) -> list[SyntheticArticle]:
+    """Generated articles under ids of their own (the generator's would replace needles)."""
+    generated = articles(count, seed=4242)
+    return [dataclasses.replace(item, id=f"kill-{item.id}") for item in generated]
 
 
 def write(data_dir: Path, port: int | None, writes: int, forget: str) -> None:
@@ -36,7 +43,7 @@ def write(data_dir: Path, port: int | None, writes: int, forget: str) -> None:
 
     engine = Engine(settings_for(data_dir, port))
     engine.warm_up()
-    for item in articles(writes, seed=4242):
+    for item in new_articles(writes):
         chunks = chunk_article(to_article(item))
         vectors = engine.embedder.encode([c.embed_text for c in chunks])
         engine.store.add_chunks(SHARED_SPACE, chunks, vectors)  # one write each
@@ -50,7 +57,7 @@ def write(data_dir: Path, port: int | None, writes: int, forget: str) -> None:
 def restart(data_dir: Path, port: int | None, writes: int, forget: str) -> None:
     from retrieval.engine import Engine
 
-    new = list(articles(writes, seed=4242))
+    new = new_articles(writes)
     started = time.perf_counter()
     engine = Engine(settings_for(data_dir, port))
     answer = engine.ask(new[0].question)
