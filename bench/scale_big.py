@@ -9,7 +9,13 @@ further articles, embedded for real, carry the questions whose answers are known
 the engine is started twice in a fresh process each: the first start builds the space's
 index from the store and writes its snapshot, the second (a restart) opens the snapshot.
 From the restart: seconds to the first answer (model load included), resident memory,
-`ask` p50/p95, search-alone p50, and needle Hits@5. With `--server`, the store is a
+`ask` p50/p95, search-alone p50, and needle Hits@5. Then one outside write: `newsbot
+ingest` in another process adds a new article with a unique answer to the same space
+(through the data dir's own Chroma server, or the `--server` one), while the restarted
+process asks its question until an answer cites it: `outside_write_visible_s` (from the
+store's version moving, read between the questions), the resident memory after, and
+`outside_write_reloads` (indexes loaded again meanwhile: 0 when the write was applied as
+rows). With `--server`, the store is a
 Chroma server started (and stopped) here on 127.0.0.1. Prints one JSON object.
 """
 
@@ -18,13 +24,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from synthetic import articles
@@ -36,7 +46,21 @@ from retrieval.index.store import Store
 from retrieval.ingest.chunking import chunk_article
 from retrieval.records import SHARED_SPACE, Article
 
+if TYPE_CHECKING:
+    from retrieval.engine import Engine
+
 BATCH = 5000
+# A new article each run (a data dir measured again still holds the last run's).
+OUTSIDE_QUESTION = "What did the Varnholt glassworks name furnace number {n}?"
+OUTSIDE_TITLE = "Varnholt glassworks lights furnace number {n}"
+OUTSIDE_ARTICLE = """{title}
+Source: Fenwick Herald
+Date: {day}
+
+The Varnholt glassworks lit furnace number {n} on Monday and named it Pelloran {name}.
+The furnace melts 40 tonnes of sand a day, said works manager Ilsabet Crohn.
+"""
+OUTSIDE_TIMEOUT = 600.0
 
 
 def to_article(item: object) -> Article:
@@ -119,18 +143,87 @@ def measure(settings: Settings, needles: int, spaces: int = 1) -> dict[str, floa
         began = time.perf_counter()
         engine.search(item.question, k=5)
         searched.append((time.perf_counter() - began) * 1000)
-    return {
-        "first_answer_s": round(first, 2),
-        "rss_mb": round(rss_mb()),
-        "ask_p50_ms": round(p50(asked), 1),
-        "ask_p95_ms": round(p95(asked), 1),
-        "search_p50_ms": round(p50(searched), 1),
-        "needle_hits_at_5": hits_at_k(rankings, [a.id for a in items], 5),
-    } | (
-        {"space_open_p50_s": round(p50(opened), 3), "spaces_open": len(engine.searcher._indexes)}
-        if opened
-        else {}
+    return (
+        {
+            "first_answer_s": round(first, 2),
+            "rss_mb": round(rss_mb()),
+            "ask_p50_ms": round(p50(asked), 1),
+            "ask_p95_ms": round(p95(asked), 1),
+            "search_p50_ms": round(p50(searched), 1),
+            "needle_hits_at_5": hits_at_k(rankings, [a.id for a in items], 5),
+        }
+        | (
+            {
+                "space_open_p50_s": round(p50(opened), 3),
+                "spaces_open": len(engine.searcher._indexes),
+            }
+            if opened
+            else {}
+        )
+        | outside_write(engine, settings)
     )
+
+
+class Loads(logging.Handler):
+    """Counts the searcher's "loaded the index" messages (a reload of a whole space)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += record.getMessage().startswith("loaded the index")
+
+
+def outside_write(engine: Engine, settings: Settings) -> dict[str, float]:
+    """Another process ingests one article; ask until an answer cites it."""
+    searcher = logging.getLogger("retrieval.index.search")
+    loads = Loads()
+    searcher.addHandler(loads)
+    searcher.setLevel(logging.INFO)
+    n = int(time.time()) % 100_000
+    title, question = OUTSIDE_TITLE.format(n=n), OUTSIDE_QUESTION.format(n=n)
+    source = settings.data_dir / "outside-write.txt"
+    source.write_text(
+        OUTSIDE_ARTICLE.format(title=title, day=date.today().isoformat(), n=n, name=n * 7 % 997)
+    )
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(settings.data_dir)}
+    if settings.chroma_host:
+        env |= {"NEWSBOT_CHROMA_HOST": settings.chroma_host,
+                "NEWSBOT_CHROMA_PORT": str(settings.chroma_port)}  # fmt: skip
+    errors = (settings.data_dir / "outside-write.err").open("w")
+    version = engine.store.version(SHARED_SPACE)
+    started = time.perf_counter()
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ingest", str(source)], env=env,
+        stdout=subprocess.DEVNULL, stderr=errors,
+    )  # fmt: skip
+    written: float | None = None  # when the write was done: the store's version moved
+    asked = 0
+    while time.perf_counter() - started < OUTSIDE_TIMEOUT:
+        if writer.poll() is not None and writer.returncode:
+            raise RuntimeError(f"the outside ingest failed: see {errors.name}")
+        if written is None and engine.store.version(SHARED_SPACE) != version:
+            written = time.perf_counter()
+        answer = engine.ask(question)
+        asked += 1
+        if any(c.title == title for c in answer.citations):
+            break
+        time.sleep(0.1)
+    else:
+        raise RuntimeError("the outside write was never cited")
+    cited = time.perf_counter()
+    writer.wait()
+    errors.close()
+    assert written is not None
+    searcher.removeHandler(loads)
+    return {
+        "outside_ingest_s": round(written - started, 2),  # its start to its write
+        "outside_write_visible_s": round(cited - written, 2),
+        "outside_write_asks": asked,
+        "outside_write_reloads": loads.count,
+        "rss_after_outside_write_mb": round(rss_mb()),
+    }
 
 
 def in_fresh_process(

@@ -53,6 +53,19 @@ class BM25Index:
         index._alive_length = float(index._lengths.values[alive].sum(dtype=np.float64))
         return index
 
+    def still(self) -> BM25Index:
+        """A copy to freeze while this index takes writes: the flat postings and lengths
+        are shared (never written in place), liveness and pending segments copied."""
+        copy = BM25Index(k1=self.k1, b=self.b)
+        copy._vocab, copy._offsets, copy._docs, copy._tfs = (
+            self._vocab, self._offsets, self._docs, self._tfs,
+        )  # fmt: skip
+        copy._pending = defaultdict(list, {t: list(s) for t, s in self._pending.items()})
+        copy._lengths = GrowingArray.wrap(self._lengths.values)
+        copy._alive = GrowingArray.wrap(self._alive.values.copy())
+        copy._alive_count, copy._alive_length = self._alive_count, self._alive_length
+        return copy
+
     def frozen(self) -> tuple[list[str], dict[str, np.ndarray]]:
         """The terms and flat arrays of every posting, pending ones merged in."""
         terms = list(self._vocab) + [t for t in self._pending if t not in self._vocab]

@@ -71,9 +71,16 @@ class ChunkTable:
         begin, end = int(self._offsets[row]), int(self._offsets[row + 1])
         return decode(self._blob[begin:end].tobytes())
 
-    def encoded(self) -> tuple[np.ndarray, np.ndarray]:
-        """(blob, offsets) of every row, removed rows empty. The encoded rows are copied in
-        runs between the removed ones, never decoded: only the rows added since cost work."""
+    def still(self) -> ChunkTable:
+        """A copy to encode while this table takes writes (the blob is shared, not copied)."""
+        copy = ChunkTable(self._blob, self._offsets)
+        copy._added, copy._removed = list(self._added), set(self._removed)
+        return copy
+
+    def encoded(self) -> tuple[list[np.ndarray], np.ndarray]:
+        """(blob as consecutive parts, offsets) of every row, removed rows empty. The
+        encoded rows are runs of the (mapped) blob between the removed ones, never decoded
+        or copied into one array: only the rows added since cost work."""
         sizes = np.diff(self._offsets)
         removed = np.array(sorted(self._removed), dtype=np.int64)
         sizes[removed] = 0
@@ -85,4 +92,4 @@ class ChunkTable:
         parts.append(np.frombuffer(b"".join(added), dtype=np.uint8))
         sizes = np.concatenate([sizes, [len(a) for a in added]]).astype(np.int64)
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return np.concatenate(parts).astype(np.uint8, copy=False), offsets
+        return [part for part in parts if len(part)] or [parts[-1]], offsets

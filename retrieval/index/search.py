@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +27,9 @@ import numpy as np
 
 from retrieval.embed.embedder import Embedder
 from retrieval.index import snapshot
+from retrieval.index.changes import KEEP_CHANGES, Changes
 from retrieval.index.memory import Hit, SpaceIndex, single_threaded_blas
+from retrieval.index.saving import SAVE_AFTER_SECONDS, BackgroundSaves
 from retrieval.index.store import NO_DATE, Store, date_ord
 from retrieval.records import Chunk, Passage
 from retrieval.text.words import VALUE_WORD
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 RECHECK_SECONDS = 1.0
 COMPACT_WHEN_RETIRED = 0.25  # rebuild an index once a quarter of its rows are removed chunks
 OVERFETCH = 64  # ask the approximate index for up to this many times the neighbours wanted
+RESAVE_BEHIND = KEEP_CHANGES // 4  # other processes' writes a snapshot may lag before a rewrite
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +64,14 @@ class Searcher:
     bot) change the store's version of the space, noticed within RECHECK_SECONDS, and
     the rows they added or removed are applied (see index/changes.py).
 
-    With `snapshots` (a folder), an index is opened from its snapshot there when that
-    reflects the store's version, and written there after a load from the store and when
-    it is closed after this process's writes. With `memory_mb`, the least recently used
-    spaces are closed (their indexes dropped) while the indexes hold more than that.
+    With `snapshots` (a folder), an index is opened from its snapshot there, brought up to
+    the store's version from the change log when it is older (a process killed after its
+    writes), and built from the store only when the log can't tell or the snapshot is
+    damaged. It is written there after a build, in the background `save_after` seconds
+    after this process's writes (see index/saving.py), when other processes' writes have
+    left it RESAVE_BEHIND versions behind, and when the space is closed. With `memory_mb`,
+    the least recently used spaces are closed (their indexes dropped) while the indexes
+    hold more than that.
     With `exact_up_to`, a space with more chunks takes its dense candidates from the
     store's approximate (HNSW) index under the same as-of filter instead of a full scan.
     """
@@ -79,6 +86,7 @@ class Searcher:
         memory_mb: float | None = None,
         exact_up_to: int | None = None,
         recheck_seconds: float = RECHECK_SECONDS,
+        save_after: float | None = SAVE_AFTER_SECONDS,
     ):
         self.store = store
         self.embedder = embedder
@@ -91,6 +99,14 @@ class Searcher:
         self._unsaved: set[str] = set()  # spaces whose snapshot lags this process's writes
         self._checked: dict[str, float] = {}  # when each space's version was last read
         self._versions: dict[str, int] = {}  # the store's version each index holds
+        self._saved: dict[str, int] = {}  # the version of each open space's snapshot on disk
+        self._edits: Counter[str] = Counter()  # changes applied, to tell if a save has them all
+        self.loads: Counter[str] = Counter()  # how spaces were opened: snapshot, log, store
+        self._saves = (
+            BackgroundSaves(self._save_in_background, after=save_after)
+            if snapshots is not None and save_after is not None
+            else None
+        )
         self._lock = threading.RLock()  # guards the indexes while they are read or changed
         self._loading: dict[str, threading.Lock] = defaultdict(threading.Lock)  # one per space
         single_threaded_blas()
@@ -100,7 +116,7 @@ class Searcher:
             if space in self._indexes:
                 self._indexes[space].add(chunks, vectors)
                 self._caught_up(space)
-                self._unsaved.add(space)
+                self._changed(space, own=True)
 
     def removed(self, space: str, chunk_ids: Sequence[str]) -> None:
         with self._lock:
@@ -108,7 +124,7 @@ class Searcher:
             if index is not None:
                 index.remove(chunk_ids)
                 self._caught_up(space)
-                self._unsaved.add(space)
+                self._changed(space, own=True)
                 if index.retired > COMPACT_WHEN_RETIRED:
                     self._indexes[space] = index.compacted()
 
@@ -119,6 +135,16 @@ class Searcher:
         written = self.store.written_version(space)
         if written is not None and self._versions.get(space) == written[0]:
             self._versions[space] = written[1]
+
+    def _changed(self, space: str, *, own: bool, version: int | None = None) -> None:
+        """The index took writes its snapshot lacks: save it later, soon after this
+        process's own writes, or once other processes' writes (`version`: the store's
+        version now) have left it far behind. Called with the lock held."""
+        self._unsaved.add(space)
+        self._edits[space] += 1
+        behind = (version or 0) - self._saved.get(space, 0)
+        if self._saves is not None and (own or behind >= RESAVE_BEHIND):
+            self._saves.request(space)
 
     def index(self, space: str) -> SpaceIndex:
         """The space's index, kept in step with other processes' writes: at most every
@@ -140,21 +166,27 @@ class Searcher:
             if index is not None and known is not None and version != known:
                 if self._catch_up(space, index, known, version):
                     with self._lock:
-                        self._unsaved.add(space)
+                        self._changed(space, own=False, version=version)
                 else:
                     index = None
             if index is None or known is None:
                 started = time.perf_counter()
-                loaded = self._load(space, version)
+                loaded, how, saved = self._load(space, version)
                 log.info(
-                    "loaded the index of %s: %d chunks in %.1f s",
+                    "loaded the index of %s (%s): %d chunks in %.1f s",
                     space,
+                    how,
                     len(loaded),
                     time.perf_counter() - started,
                 )
                 with self._lock:
+                    self.loads[how] += 1
                     self._indexes[space] = loaded
                     self._unsaved.discard(space)
+                    if saved is not None:
+                        self._saved[space] = saved
+                        if saved != version:
+                            self._changed(space, own=False, version=version)
             with self._lock:
                 self._versions[space] = version
                 self._checked[space] = time.monotonic()
@@ -163,17 +195,66 @@ class Searcher:
                 self._keep_within_budget()
                 return found
 
-    def _load(self, space: str, version: int) -> SpaceIndex:
+    def _load(self, space: str, version: int) -> tuple[SpaceIndex, str, int | None]:
+        """The space's index at `version`, how it was opened, and the version of the
+        snapshot it was opened from or written to (None: no snapshot)."""
         folder = snapshot.folder_of(self.snapshots, space) if self.snapshots else None
-        if folder is not None and (opened := snapshot.load(folder, str(version))) is not None:
-            return opened
+        found = snapshot.load(folder) if folder is not None else None
+        if found is not None and found.version == version:
+            return found.index, "snapshot", version
+        if found is not None and found.version < version:
+            changes = self.store.changes(space, found.version, version)
+            if changes is not None:
+                log.info(
+                    "the index snapshot of %s is of version %d, the store's is %d: applying "
+                    "%d added and %d removed chunks from the change log",
+                    space, found.version, version, len(changes.added), len(changes.removed),
+                )  # fmt: skip
+                caught = self._applied(space, found.index, changes)
+                return caught, "snapshot and change log", found.version
+        if found is not None:
+            log.info("the index snapshot of %s (version %d) can't be brought to version %d "
+                     "from the change log; building it from the store", space, found.version,
+                     version)  # fmt: skip
         index = SpaceIndex(self.embedder.dimension)
         for chunks, vectors in self.store.record_pages(space):
             index.add(chunks, vectors)
         if folder is not None and len(index):
-            snapshot.save(index, folder, str(version))
-            return snapshot.load(folder, str(version)) or index  # mapped: the chunks leave RAM
-        return index
+            snapshot.save(index, folder, version)
+            reopened = snapshot.load(folder)  # mapped: the chunks leave RAM
+            if reopened is not None and reopened.version == version:
+                return reopened.index, "store", version
+        return index, "store", None
+
+    def _applied(self, space: str, index: SpaceIndex, changes: Changes) -> SpaceIndex:
+        """The index with the writes of `changes` applied (the rows are read first,
+        outside the lock); compacted when too many of its rows are removed chunks."""
+        pages = list(self.store.record_pages(space, sorted(changes.added)))
+        with self._lock:
+            index.remove(changes.removed)
+            for chunks, vectors in pages:
+                index.add(chunks, vectors)
+            return index.compacted() if index.retired > COMPACT_WHEN_RETIRED else index
+
+    def _save_in_background(self, space: str) -> bool:
+        """Write the snapshot of a space this process changed: a still copy is taken
+        under the lock (milliseconds), the files are written without it."""
+        assert self.snapshots is not None
+        with self._lock:
+            index, version = self._indexes.get(space), self._versions.get(space)
+            if index is None or version is None or space not in self._unsaved:
+                return False
+            edits, still = self._edits[space], index.still()
+        started = time.perf_counter()
+        switched = snapshot.save(still, snapshot.folder_of(self.snapshots, space), version)
+        with self._lock:
+            if self._edits[space] == edits and space in self._indexes:
+                self._unsaved.discard(space)
+            if switched:
+                self._saved[space] = max(self._saved.get(space, 0), version)
+        log.info("wrote the index snapshot of %s at version %d in the background in %.1f s",
+                 space, version, time.perf_counter() - started)  # fmt: skip
+        return switched
 
     def _keep_within_budget(self) -> None:
         """Close the least recently used spaces while the indexes hold more than the budget
@@ -192,15 +273,21 @@ class Searcher:
             index = self._indexes.pop(space, None)
             version = self._versions.pop(space, None)
             self._checked.pop(space, None)
+            self._saved.pop(space, None)
+            if self._saves is not None:
+                self._saves.cancel(space)
             unsaved = index is not None and space in self._unsaved and version is not None
             if unsaved and self.snapshots is not None:
-                assert index is not None
-                snapshot.save(index, snapshot.folder_of(self.snapshots, space), str(version))
+                assert index is not None and version is not None
+                snapshot.save(index, snapshot.folder_of(self.snapshots, space), version)
             self._unsaved.discard(space)
             log.debug("closed the index of %s", space)
 
     def close(self) -> None:
-        """Close every space (writing the snapshots this process's writes made stale)."""
+        """Close every space (writing the snapshots this process's writes made stale),
+        after the background save in progress, if any."""
+        if self._saves is not None:
+            self._saves.close()
         with self._lock:
             for space in list(self._indexes):
                 self.close_space(space)
@@ -210,13 +297,9 @@ class Searcher:
         changes = self.store.changes(space, known, version)
         if changes is None:
             return False
-        pages = list(self.store.record_pages(space, sorted(changes.added)))  # outside the lock
+        caught = self._applied(space, index, changes)
         with self._lock:
-            index.remove(changes.removed)
-            for chunks, vectors in pages:
-                index.add(chunks, vectors)
-            if index.retired > COMPACT_WHEN_RETIRED:
-                self._indexes[space] = index.compacted()
+            self._indexes[space] = caught
         log.info(
             "applied %d added and %d removed chunks of %s from other processes",
             len(changes.added),

@@ -3,9 +3,11 @@
 `<data_dir>/index/<space>/` holds one generation of files (flat numpy arrays, opened
 memory-mapped, and two JSON lists) and `manifest.json`, written last and atomically,
 naming the generation, the store version it reflects, and each file's size and a
-checksum of its ends. A snapshot whose manifest is missing, names another store version,
-or whose files don't match it (torn, truncated, half-deleted) is not used: the index is
-built from the store again and a fresh snapshot written.
+checksum of its ends. A snapshot whose manifest is missing, or whose files don't match it
+(torn, truncated, half-deleted) is not used: the index is built from the store again and
+a fresh snapshot written. One of an older store version is opened and brought up to date
+from the store's change log (see search.py); a kill while a generation is being written
+leaves the manifest naming the previous one, whole.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import os
 import time
 import uuid
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +33,12 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 STALE_SECONDS = 600.0  # a generation not in the manifest is deleted once this old
 _ENDS = 1 << 16  # the checksum covers a file's first and last 64 KiB
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    index: SpaceIndex
+    version: int  # the store version of the space it reflects
 
 
 def folder_of(root: Path, space: str) -> Path:
@@ -63,8 +73,19 @@ def _write(path: Path, data: bytes | np.ndarray | list[np.ndarray]) -> None:
         os.fsync(handle.fileno())
 
 
-def save(index: SpaceIndex, folder: Path, version: str) -> None:
-    """Write the index as a new generation, then switch the manifest to it."""
+def _manifest(folder: Path) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["version"] = int(manifest["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return manifest if manifest.get("format") == FORMAT else None
+
+
+def save(index: SpaceIndex, folder: Path, version: int) -> bool:
+    """Write the index as a new generation, then switch the manifest to it (unless the
+    manifest names a later store version by then: a newer save, here or in another
+    process, wins). Returns whether it switched."""
     folder.mkdir(parents=True, exist_ok=True)
     generation = uuid.uuid4().hex[:12]
     ids, terms, arrays = index.arrays()
@@ -78,6 +99,11 @@ def save(index: SpaceIndex, folder: Path, version: str) -> None:
         path = folder / f"{generation}.{name}"
         _write(path, data)
         files[name] = {"size": path.stat().st_size, "crc": _checksum(path)}
+    current = _manifest(folder)
+    if current is not None and current["version"] > version:
+        for name in files:
+            (folder / f"{generation}.{name}").unlink(missing_ok=True)
+        return False
     manifest = {"format": FORMAT, "version": version, "generation": generation, "files": files}
     temporary = folder / f"manifest.{generation}.tmp"
     _write(temporary, json.dumps(manifest).encode())
@@ -88,15 +114,13 @@ def save(index: SpaceIndex, folder: Path, version: str) -> None:
         with contextlib.suppress(OSError):  # not another process's generation in the making
             if time.time() - stale.stat().st_mtime > STALE_SECONDS:
                 stale.unlink()
+    return True
 
 
-def load(folder: Path, version: str) -> SpaceIndex | None:
-    """The snapshot's index if it reflects `version` and is whole, else None."""
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return None
-    if manifest.get("format") != FORMAT or manifest.get("version") != version:
+def load(folder: Path) -> Snapshot | None:
+    """The snapshot's index and the store version it reflects, if it is whole, else None."""
+    manifest = _manifest(folder)
+    if manifest is None:
         return None
     generation, files = manifest["generation"], manifest["files"]
     try:
@@ -113,7 +137,7 @@ def load(folder: Path, version: str) -> SpaceIndex | None:
         }
         ids = json.loads(path_of["ids.json"].read_bytes())
         terms = json.loads(path_of["terms.json"].read_bytes())
-        return SpaceIndex.from_arrays(ids, terms, arrays)
+        return Snapshot(SpaceIndex.from_arrays(ids, terms, arrays), manifest["version"])
     except (OSError, ValueError, KeyError) as exc:
         log.warning("the index snapshot in %s can't be read (%s); building it again", folder, exc)
         return None

@@ -140,3 +140,63 @@ def test_a_running_process_answers_while_others_ingest_in_parallel_and_forget(
     server_file = tmp_path / "data" / "chroma-server.json"
     wait_for(lambda: not server_file.exists(), timeout=30)
     assert not list((tmp_path / "data" / "clients").iterdir())
+
+
+ROOT = str(Path(__file__).resolve().parents[3])
+WRITER = """
+import sys, time
+from retrieval.config import Settings
+from retrieval.engine import Engine
+from tests import stories
+
+engine = Engine(Settings())
+engine.ingest_articles(stories.ALL[:3])
+engine.search("How much will the Brenholt tram line cost?")  # built, and its snapshot written
+engine.ingest_articles([stories.TRAM_VOTE])
+engine.forget(stories.PORT_STRIKE.id)
+while sys.argv[1] == "wait" and not engine.searcher._saves.saved:
+    time.sleep(0.05)
+print("written", flush=True)
+time.sleep(300)
+"""
+RESTART = """
+import json, logging
+from retrieval.config import Settings
+from retrieval.engine import Engine
+
+logging.basicConfig(level=logging.INFO)
+engine = Engine(Settings())
+found = {q: [p.chunk.article_id for p in engine.search(q)] for q in ("tram cost", "dock strike")}
+print(json.dumps({"found": found, "loads": engine.searcher.loads}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("before_the_kill", "opened"),
+    [("nothing", "snapshot and change log"), ("wait", "snapshot")],
+)
+def test_a_restart_after_a_kill_opens_the_stale_snapshot_without_a_rebuild(
+    env: dict[str, str], before_the_kill: str, opened: str
+) -> None:
+    from tests import stories
+
+    env = {**env, "PYTHONPATH": ROOT}
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, before_the_kill], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert writer.stdout is not None
+        assert _readline(writer.stdout, timeout=120).strip() == "written"
+    finally:
+        writer.kill()  # SIGKILL: no close, no atexit, no snapshot written at exit
+        writer.wait(30)
+    restart = subprocess.run(
+        [sys.executable, "-c", RESTART], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert restart.returncode == 0, restart.stderr
+    result = json.loads(restart.stdout)
+    assert result["loads"] == {opened: 1}
+    assert f"loaded the index of shared ({opened})" in restart.stderr
+    assert stories.TRAM_VOTE.id in result["found"]["tram cost"]
+    assert stories.PORT_STRIKE.id not in result["found"]["dock strike"]
