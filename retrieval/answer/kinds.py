@@ -17,6 +17,7 @@ is digits or number words, a date names a month, a weekday or a year.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -78,7 +79,10 @@ _ASKS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.PLACE, re.compile(r"\bwhere\b")),
     (Kind.PLACE, re.compile(rf"\b{_WH}\s+(?:{'|'.join(_PLACE_NOUNS.split())})\b")),
     (Kind.NAME, re.compile(r"\bwho(?:m|se)?\b")),
-    (Kind.NAME, re.compile(r"\bwhat\s+(?:is|was|were|are)\s+(?:the\s+)?names?\b")),
+    (
+        Kind.NAME,
+        re.compile(r"\bwhat(?:['’]s|\s+(?:is|was|were|are))\s+(?:the\s+)?(?:[\w-]+\s+)?names?\b"),
+    ),
     (Kind.NAME, re.compile(r"\bname\s+of\b")),
     # "which company", "what airline", "which of the three…": a name unless a noun above
     # already made it a number, a date or a place.
@@ -266,24 +270,32 @@ def find_values(sentence: str, kind: Kind, *, question: str = "") -> list[Value]
         return found
     asked = {value.key for k in Kind for value in _FINDERS[k](question)}
     words = {w.casefold() for w in re.findall(r"[\w'’]+", question)}
+    names = [_significant(v.text) for v in _names(question)]
     return [
         v
         for v in found
         if v.key not in asked
-        and not (v.kind in (Kind.NAME, Kind.PLACE) and _all_asked(v.text, words))
+        and not (v.kind in (Kind.NAME, Kind.PLACE) and _named_by(v.text, words, names))
     ]
 
 
-def _all_asked(text: str, words: set[str]) -> bool:
-    """Every word of a name is in the question: "Tarrow United" for "Who beat Tarrow?"
-    still counts as asked when the question says "Tarrow" (the name's head word)."""
-    parts = [w.casefold() for w in re.findall(r"[\w'’]+", text)]
-    significant = [p for p in parts if p not in {"of", "the", "and", "de", "la"}]
-    return (
-        bool(significant)
-        and any(p in words for p in significant)
-        and (all(p in words for p in significant) or len(significant) <= 2)
-    )
+def _named_by(text: str, words: set[str], names: Sequence[set[str]]) -> bool:
+    """Whether the question names `text`: all its words are the question's, or it holds
+    one of the question's names, or, two words long, shares a word with one ("Tarrow
+    United" for "Who beat Tarrow?", "Alder River" for "…the Port Alder ferry?"). A name
+    that only shares an ordinary word with the question is not: "Havana Syndrome"
+    answers "what is this syndrome called?"."""
+    own = _significant(text)
+    if not own:
+        return False
+    if own <= words or any(name and name <= own for name in names):
+        return True
+    return len(own) <= 2 and any(own & name for name in names)
+
+
+def _significant(text: str) -> set[str]:
+    parts = {w.casefold() for w in re.findall(r"[\w'’]+", text)}
+    return parts - {"of", "the", "and", "de", "la"}
 
 
 def _numbers(sentence: str) -> list[Value]:

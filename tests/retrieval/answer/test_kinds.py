@@ -43,6 +43,7 @@ N, NUM, D, P = Kind.NAME, Kind.NUMBER, Kind.DATE, Kind.PLACE
         ("What is the new fee to moor at Brisk?", [NUM]),
         ("What’s the maximum fine for skipping a fare?", [NUM]),
         ("What is the name of the new fee?", [N]),
+        ("What’s the colloquial name of the ferry?", [N]),
     ],
 )
 def test_what_a_question_asks_for(question, kinds):
@@ -119,3 +120,11 @@ def test_an_and_between_two_full_names_is_two_names():
 )
 def test_number_words_after_a_scale_word_are_one_number(sentence, key):
     assert [v.key for v in find_values(sentence, NUM)] == [key]
+
+
+def test_a_name_sharing_only_an_ordinary_word_with_the_question_is_an_answer():
+    question = "What’s the colloquial name of this syndrome?"
+    assert texts("It is known as “Havana Syndrome” in Brisk.", N, question) == [
+        "Havana Syndrome", "Brisk"
+    ]  # fmt: skip
+    assert texts("The crew sailed the Alder River.", N, "Who runs the Port Alder ferry?") == []
