@@ -38,14 +38,39 @@ def same_thing_cosine(question: str) -> float:
 SHARED_WORDS = 0.40
 
 
+# A sentence whose other words are nearly all another's is that sentence with other
+# values: "Lake Mead, located in Arizona and Nevada, is the largest reservoir" against
+# "Lake Powell, located in Arizona and Nevada, …" are two versions even when the
+# question asks no kind, and however far the other value lowers their similarity.
+RESTATED_WORDS = 0.80
+
+
 def same_report(a: str, b: str) -> bool:
     """Whether two sentences tell the same thing in mostly the same words, leaving out
     the values they may disagree on."""
+    return _shared_words(a, b) >= SHARED_WORDS
+
+
+def restated(a: str, b: str) -> bool:
+    """Whether one sentence is the other with other values (see RESTATED_WORDS)."""
+    return _shared_words(a, b) >= RESTATED_WORDS
+
+
+def versions(question: str, a: str, b: str, cosine: float) -> bool:
+    """Whether sentences `a` and `b`, whose vectors have `cosine`, are two versions of
+    one report of what `question` asks (should their values differ)."""
+    if cosine >= same_thing_cosine(question) and same_report(a, b):
+        return True
+    return cosine >= SIDE_COSINE and restated(a, b)
+
+
+def _shared_words(a: str, b: str) -> float:
+    """The share of the longer sentence's other words (not values) the other holds."""
     words_a = content_words(VALUE_WORD.sub(" ", a))
     words_b = content_words(VALUE_WORD.sub(" ", b))
     if not words_a or not words_b:
-        return False
-    return len(words_a & words_b) / max(len(words_a), len(words_b)) >= SHARED_WORDS
+        return 0.0
+    return len(words_a & words_b) / max(len(words_a), len(words_b))
 
 
 def values(question: str, sentence: str, kinds: Sequence[Kind] | None = None) -> frozenset[str]:
@@ -95,50 +120,65 @@ def pick_sides(
     max_quotes: int,
     related: Callable[[T, T], bool] | None = None,
 ) -> list[T]:
-    """`chosen` (best first), changed so that it shows the other side when one of the
-    `eligible` sentences (best first, each good enough to quote) from another article
-    gives a value that differs from the best quote's: that sentence takes the place of
+    """`chosen` (best first), changed so that it shows the other side of a quote: the
+    first quote, best first, that gives a value and has one of the `eligible` sentences
+    (best first, each good enough to quote) from another article giving a value that
+    differs from its own gets that sentence beside it. The sentence takes the place of
     the last quote that adds no version of its own, or is added while there is room.
-    The quotes stay at most `max_quotes`; nothing changes when no sentence differs.
-    With `related`, only a sentence about the same thing as the best quote
-    (`related(best, sentence)`) is another side of it."""
+    The quotes stay at most `max_quotes`; nothing changes when no sentence differs or a
+    quote's other side is already shown. With `related`, only a sentence about the same
+    thing as the quote (`related(quote, sentence)`) is another side of it."""
     kinds = asked_kinds(question)
-    if not chosen:
+
+    def found(item: T) -> frozenset[str]:
+        return values(question, text(item), kinds)
+
+    def side_of(anchor: T, item: T) -> bool:
+        return (
+            article(item) != article(anchor)
+            and _apart(found(item), found(anchor))
+            and (related is None or related(anchor, item))
+        )
+
+    for at, anchor in enumerate(chosen):
+        if not found(anchor):
+            continue
+        if any(side_of(anchor, item) for item in chosen):
+            return chosen  # this quote's other side is already shown
+        other = next((item for item in eligible if side_of(anchor, item)), None)
+        if other is None or other in chosen:
+            continue
+        if len(chosen) < max_quotes:
+            return [*chosen[: at + 1], other, *chosen[at + 1 :]]
+        return _replace_one(question, chosen, at, other, kinds, text)
+    return chosen
+
+
+def _replace_one(
+    question: str,
+    chosen: list[T],
+    anchor: int,
+    other: T,
+    kinds: Sequence[Kind],
+    text: Callable[[T], str],
+) -> list[T]:
+    """`chosen` with `other` beside its `anchor`, in the place of the last quote (not
+    the best, not the anchor) that gives no value the others don't already give, else
+    of the last one that is neither."""
+    given = [values(question, text(item), kinds) for item in chosen]
+    keep = {0, anchor}
+    free = [i for i in range(len(chosen) - 1, 0, -1) if i not in keep]
+    if not free:
         return chosen
-    best = values(question, text(chosen[0]), kinds)
-    if not best:
-        return chosen
-    shown = set(best)
-    for item in chosen[1:]:
-        shown |= values(question, text(item), kinds)
-    other = next(
+    drop = next(
         (
-            item
-            for item in eligible
-            if article(item) != article(chosen[0])
-            and (related is None or related(chosen[0], item))
-            and (found := values(question, text(item), kinds))
-            and _apart(found, best)
+            i
+            for i in free
+            if not given[i]
+            or not given[i] - frozenset().union(*(g for j, g in enumerate(given) if j != i))
         ),
-        None,
+        free[0],
     )
-    if other is None or any(other is item for item in chosen):
-        return chosen
-    other_values = values(question, text(other), kinds)
-    if not (other_values - shown) and any(
-        article(item) != article(chosen[0]) and values(question, text(item), kinds) - best
-        for item in chosen[1:]
-    ):
-        return chosen  # another side is already shown
-    if len(chosen) < max_quotes:
-        return [*chosen, other]
-    # Replace the last quote that gives no value the others don't already give.
-    for i in range(len(chosen) - 1, 0, -1):
-        mine = values(question, text(chosen[i]), kinds)
-        rest: set[str] = set()
-        for j, item in enumerate(chosen):
-            if j != i:
-                rest |= values(question, text(item), kinds)
-        if not (mine - rest - best) or not mine:
-            return [*chosen[:i], *chosen[i + 1 :], other]
-    return [*chosen[:-1], other]
+    rest = [item for i, item in enumerate(chosen) if i != drop]
+    at = rest.index(chosen[anchor])
+    return [*rest[: at + 1], other, *rest[at + 1 :]]

@@ -161,13 +161,11 @@ class ExtractiveAnswerer:
         ]
         citations = with_spans(question, citations, context=context)
         vectors = self.embedder.encode_cached([c.text for c in chosen])
-        same = disagreement.same_thing_cosine(question)
         disagree = disagreement.disagrees(
             question,
             [(c.chunk.article_id, c.text) for c in chosen],
-            related=lambda i, j: (
-                float(vectors[i] @ vectors[j]) >= same
-                and disagreement.same_report(chosen[i].text, chosen[j].text)
+            related=lambda i, j: disagreement.versions(
+                question, chosen[i].text, chosen[j].text, float(vectors[i] @ vectors[j])
             ),
         )
         lines = [_attributed(c) for c in citations]
@@ -303,25 +301,61 @@ class ExtractiveAnswerer:
         if not chosen:
             log.debug("refusing: best relevance %.2f", float(relevance.max()))
             return []
+        return self._with_sides(query, passages, scored, chosen, order, context)
+
+    def _with_sides(
+        self,
+        query: str,
+        passages: Sequence[Passage],
+        scored: Scored,
+        chosen: list[int],
+        order: list[int],
+        context: str | None,
+    ) -> list[Candidate]:
+        """The chosen sentences with the other version of one of them, when a sentence
+        from another article gives a different value for what is asked (see
+        `disagreement.pick_sides`): a shortlisted one ranked within `side_within` of the
+        best, or, past the shortlist, any sentence of the top passages that retells a
+        chosen quote (`disagreement.same_report`) with its own values."""
+        cfg = self.config
+        candidates = [*scored.candidates]
+        sentences, cosines = scored.sentences, scored.cosines
         eligible = [
             int(i)
             for i in order
-            if rank[i] >= rank[order[0]] - cfg.side_within and cosines[i] >= cfg.min_cosine
+            if scored.rank[i] >= scored.rank[order[0]] - cfg.side_within
+            and cosines[i] >= cfg.min_cosine
         ]
-        same = disagreement.same_thing_cosine(query)
-        chosen = disagreement.pick_sides(
+        siblings = [
+            c
+            for c in _siblings(query, passages[: cfg.passages], [candidates[i] for i in chosen])
+            if len(c.text.split()) >= cfg.min_words
+            and _key(c.text) not in {_key(x.text) for x in candidates}
+        ]
+        if siblings:
+            questions = [query, context] if context and context != query else [query]
+            vectors = self.embedder.encode_cached([*questions, *(c.text for c in siblings)])
+            found = vectors[len(questions) :]
+            sentences = np.vstack([sentences, found])
+            cosines = np.concatenate([cosines, (found @ vectors[: len(questions)].T).max(axis=1)])
+            eligible += [
+                i
+                for i in range(len(candidates), len(candidates) + len(siblings))
+                if cosines[i] >= cfg.min_cosine
+            ]
+            candidates += siblings
+        picked = disagreement.pick_sides(
             query,
             chosen,
             eligible,
-            text=lambda i: texts[i],
-            article=lambda i: scored.candidates[i].chunk.article_id,
+            text=lambda i: candidates[i].text,
+            article=lambda i: candidates[i].chunk.article_id,
             max_quotes=cfg.max_quotes,
-            related=lambda i, j: (
-                float(sentences[i] @ sentences[j]) >= same
-                and disagreement.same_report(texts[i], texts[j])
+            related=lambda i, j: disagreement.versions(
+                query, candidates[i].text, candidates[j].text, float(sentences[i] @ sentences[j])
             ),
         )
-        return [scored.candidates[i] for i in chosen]
+        return [candidates[i] for i in picked]
 
     def _shortlist(
         self, query: str, passages: Sequence[Passage], *, names: set[str]
@@ -342,7 +376,7 @@ class ExtractiveAnswerer:
             missing = sum(name not in known for name in names) / len(names) if names else 0.0
             focus = (terms - set(tokenize(chunk.title))) or terms
             for sentence in passage.chunk.sentence_texts:
-                key = " ".join(sentence.casefold().split())
+                key = _key(sentence)
                 if len(sentence.split()) < cfg.min_words or key in seen:
                     continue
                 seen.add(key)
@@ -354,6 +388,35 @@ class ExtractiveAnswerer:
                 )
         candidates.sort(key=lambda c: (c.missing_names - c.overlap, c.passage_rank))
         return candidates[: cfg.shortlist]
+
+
+def _siblings(
+    question: str, passages: Sequence[Passage], quotes: Sequence[Candidate]
+) -> list[Candidate]:
+    """The sentences of `passages`, past the shortlisted `quotes`, that retell one of the
+    quotes from another article with other values of what is asked: the copy of a
+    story whose changed figure sent its sentence down the shortlist."""
+    shown = {_key(q.text) for q in quotes}
+    found: dict[str, Candidate] = {}
+    for passage in passages:
+        chunk = passage.chunk
+        for sentence in chunk.sentence_texts:
+            key = _key(sentence)
+            if key in shown or key in found:
+                continue
+            if any(
+                quote.chunk.article_id != chunk.article_id
+                and disagreement.same_report(quote.text, sentence)
+                and disagreement.differ(question, quote.text, sentence)
+                for quote in quotes
+            ):
+                found[key] = Candidate(chunk, sentence, passage.rank, 0.0, 0.0, 0.0)
+    return list(found.values())
+
+
+def _key(sentence: str) -> str:
+    """What two copies of one sentence have in common."""
+    return " ".join(sentence.casefold().split())
 
 
 def referent(turn: Turn) -> str | None:

@@ -17,6 +17,7 @@ is digits or number words, a date names a month, a weekday or a year.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -49,7 +50,8 @@ _PLACE_NOUNS = (
 _DATE_NOUNS = "year years date day month decade century season weekday"
 _NUMBER_WORDS_ASKED = (
     "number amount percentage percent share price cost total sum size population rate "
-    "score age salary fee fine budget count"
+    "score age salary fee fine budget count figure figures toll tally margin value magnitude "
+    "wage temperature speed distance height weight length turnout birthday anniversary milestone"
 )
 _NOT_A_THING = (  # "what did…", "what happened…": the words after "what" that ask no name
     "is was were are did does do has have had will would can could should happened happens "
@@ -57,20 +59,30 @@ _NOT_A_THING = (  # "what did…", "what happened…": the words after "what" th
 )
 _WH = r"(?:which|what)(?:\s+\w+)?"  # "which", "what", "which two", "what new"
 
+_HOW_MUCH = re.compile(r"\bhow\s+(?:many|much|old|long|far|often|tall|big|large|high|fast)\b")
 _ASKS: list[tuple[Kind, re.Pattern[str]]] = [
-    (
-        Kind.NUMBER,
-        re.compile(r"\bhow\s+(?:many|much|old|long|far|often|tall|big|large|high|fast)\b"),
-    ),
+    (Kind.NUMBER, _HOW_MUCH),
     (Kind.NUMBER, re.compile(rf"\b{_WH}\s+(?:{'|'.join(_NUMBER_WORDS_ASKED.split())})\b")),
     (Kind.NUMBER, re.compile(r"\bby\s+how\s+much\b")),
+    # "What is the new fee…?", "what's the maximum fine…?": the noun asked for may come
+    # a few words after "what is the".
+    (
+        Kind.NUMBER,
+        re.compile(
+            r"\bwhat(?:['’]s|\s+(?:is|was|are|were))\s+(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,2}?"
+            rf"(?:{'|'.join(_NUMBER_WORDS_ASKED.split())})\b"
+        ),
+    ),
     (Kind.DATE, re.compile(r"\bwhen\b")),
     (Kind.DATE, re.compile(rf"\b{_WH}\s+(?:{'|'.join(_DATE_NOUNS.split())})\b")),
     (Kind.DATE, re.compile(r"\bwhat\s+time\b")),
     (Kind.PLACE, re.compile(r"\bwhere\b")),
     (Kind.PLACE, re.compile(rf"\b{_WH}\s+(?:{'|'.join(_PLACE_NOUNS.split())})\b")),
     (Kind.NAME, re.compile(r"\bwho(?:m|se)?\b")),
-    (Kind.NAME, re.compile(r"\bwhat\s+(?:is|was|were|are)\s+(?:the\s+)?names?\b")),
+    (
+        Kind.NAME,
+        re.compile(r"\bwhat(?:['’]s|\s+(?:is|was|were|are))\s+(?:the\s+)?(?:[\w-]+\s+)?names?\b"),
+    ),
     (Kind.NAME, re.compile(r"\bname\s+of\b")),
     # "which company", "what airline", "which of the three…": a name unless a noun above
     # already made it a number, a date or a place.
@@ -95,6 +107,10 @@ def asked_kinds(question: str) -> list[Kind]:
             claimed.append(match.span())
             if _interrogative(text, match.start()):
                 found.append((match.start(), kind))
+    if not found and _HOW_MUCH.search(text):
+        # "Approximately how many…?", "…broke records by selling how many copies?": no
+        # other word asks, and "how many" never relates.
+        return [Kind.NUMBER]
     kinds: list[Kind] = []
     for _, kind in sorted(found):
         if kind not in kinds:
@@ -195,6 +211,10 @@ _NUMBER_WORD = (
 
 _WORDNUM = r"(?:" + "|".join(sorted([*_SMALL, *_TENS, "dozen"], key=len, reverse=True)) + r")"
 _SCALE = r"(?:hundred|thousand|million|billion|trillion|[mb]n|k)"
+# "twenty-one", "two thousand four hundred", "one hundred and twenty million": after a
+# scale word, more number words go on the same number.
+_WORD_GROUP = rf"{_WORDNUM}(?:[-\s]{_WORDNUM})?"
+_WORDS_NUMBER = rf"{_WORD_GROUP}(?:\s+{_SCALE}\b(?:\s+(?:and\s+)?{_WORD_GROUP}(?![-\w]))?)*"
 _UNIT = (
     r"(?:\s*(?:%|percent|per\s+cent|percentage\s+points?)"
     r"|\s+(?:hundred|thousand|million|billion|trillion)\b"
@@ -205,7 +225,8 @@ _NUMBER = re.compile(
     r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
     + _UNIT
     + r"|(?<![\w-])"
-    + rf"{_WORDNUM}(?:[-\s]{_WORDNUM})?(?:\s+{_SCALE}\b)?(?:\s*(?:%|percent\b))?"
+    + _WORDS_NUMBER
+    + r"(?:\s*(?:%|percent\b))?"
     + r"(?![\w-])",
     re.IGNORECASE,
 )
@@ -226,6 +247,7 @@ _CAPITALISED = r"(?:[A-Z][\w'’&.-]*[\w]|[A-Z])"
 _NAME = re.compile(
     rf"{_CAPITALISED}(?:(?:\s+(?:of|de|la|le|van|von|der|du|da|al|bin|the|and|&))*\s+{_CAPITALISED})*"
 )
+_CAPITAL_WORD = re.compile(rf"(?<!\S){_CAPITALISED}(?!\S)")
 _NOT_NAME_START = frozenset(
     """the a an this that these those it its he she they we i you his her their our my
     but and or so yet if when while after before since as at in on by for from to with
@@ -248,24 +270,32 @@ def find_values(sentence: str, kind: Kind, *, question: str = "") -> list[Value]
         return found
     asked = {value.key for k in Kind for value in _FINDERS[k](question)}
     words = {w.casefold() for w in re.findall(r"[\w'’]+", question)}
+    names = [_significant(v.text) for v in _names(question)]
     return [
         v
         for v in found
         if v.key not in asked
-        and not (v.kind in (Kind.NAME, Kind.PLACE) and _all_asked(v.text, words))
+        and not (v.kind in (Kind.NAME, Kind.PLACE) and _named_by(v.text, words, names))
     ]
 
 
-def _all_asked(text: str, words: set[str]) -> bool:
-    """Every word of a name is in the question: "Tarrow United" for "Who beat Tarrow?"
-    still counts as asked when the question says "Tarrow" (the name's head word)."""
-    parts = [w.casefold() for w in re.findall(r"[\w'’]+", text)]
-    significant = [p for p in parts if p not in {"of", "the", "and", "de", "la"}]
-    return (
-        bool(significant)
-        and any(p in words for p in significant)
-        and (all(p in words for p in significant) or len(significant) <= 2)
-    )
+def _named_by(text: str, words: set[str], names: Sequence[set[str]]) -> bool:
+    """Whether the question names `text`: all its words are the question's, or it holds
+    one of the question's names, or, two words long, shares a word with one ("Tarrow
+    United" for "Who beat Tarrow?", "Alder River" for "…the Port Alder ferry?"). A name
+    that only shares an ordinary word with the question is not: "Havana Syndrome"
+    answers "what is this syndrome called?"."""
+    own = _significant(text)
+    if not own:
+        return False
+    if own <= words or any(name and name <= own for name in names):
+        return True
+    return len(own) <= 2 and any(own & name for name in names)
+
+
+def _significant(text: str) -> set[str]:
+    parts = {w.casefold() for w in re.findall(r"[\w'’]+", text)}
+    return parts - {"of", "the", "and", "de", "la"}
 
 
 def _numbers(sentence: str) -> list[Value]:
@@ -307,7 +337,7 @@ def _number_key(text: str) -> str | None:
             current = (current or 1) * scale
             if scale >= 1000:
                 total, current = total + current, 0.0
-        elif word:
+        elif word and word != "and":
             return None
     value = total + current
     shown = str(int(value)) if value == int(value) else f"{value:g}"
@@ -372,14 +402,27 @@ def _names(sentence: str) -> list[Value]:
 
 def _name_runs(sentence: str) -> list[tuple[int, str]]:
     """Each run of capitalised words with its offset, split at a possessive: "Tarrow
-    United's Ken Lo" is two names."""
+    United's Ken Lo" is two names; and at an "and" between two full names: "Ilse Marrow
+    and Odile Farran" is two people, "Marks and Spencer" or "Bill and Melinda Gates" one."""
     runs = []
     for match in _NAME.finditer(sentence):
         start = match.start()
         for part in re.split(r"(?<=['’]s)\s+", match.group()):
-            runs.append((start, part))
+            at = 0
+            for name in _split_at_and(part):
+                at = part.index(name, at)
+                runs.append((start + at, name))
+                at += len(name)
             start += len(part) + 1
     return runs
+
+
+def _split_at_and(run: str) -> list[str]:
+    """A run split at each "and"/"&" whose sides both have two capitalised words or more."""
+    pieces = re.split(r"\s+(?:and|&)\s+", run)
+    if len(pieces) < 2 or any(len(_CAPITAL_WORD.findall(p)) < 2 for p in pieces):
+        return [run]
+    return pieces
 
 
 def _is_capitalised_elsewhere(sentence: str, word: str) -> bool:

@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from retrieval.answer.disagreement import HEADLINE, differ, disagrees, pick_sides
+from retrieval.answer.disagreement import (
+    HEADLINE,
+    differ,
+    disagrees,
+    pick_sides,
+    restated,
+    versions,
+)
 from retrieval.config import Settings
 from retrieval.embed.embedder import Embedder
 from retrieval.engine import Engine
@@ -165,3 +172,52 @@ def test_two_facts_of_one_story_are_not_two_versions_of_one() -> None:
     restated = "The ferry strike at Lisk ended on Monday when crews voted to accept a new contract."
     assert not same_report(ended, called)
     assert same_report(ended, restated)
+
+
+def test_the_other_side_of_a_second_quote_is_shown_too() -> None:
+    question = "Who resigned as party chair?"
+    chosen = ["Ilse Marrow was elected for Brenholt in 2019.", "Co-chair Tomas Brenn resigned."]
+    article = {chosen[0]: "a", chosen[1]: "b", "Co-chair Odile Farran resigned.": "c"}
+    picked = pick_sides(
+        question, chosen, [*chosen, "Co-chair Odile Farran resigned."],
+        text=str, article=article.__getitem__, max_quotes=3,
+        related=lambda x, y: "resigned" in x and "resigned" in y,
+    )  # fmt: skip
+    assert picked == [*chosen, "Co-chair Odile Farran resigned."]
+
+
+def test_a_sentence_retold_with_another_value_is_a_version_even_when_nothing_is_asked() -> None:
+    a = "Lake Mead, located in Arizona and Nevada, is the largest reservoir in the US by volume."
+    b = a.replace("Lake Mead", "Lake Powell")
+    question = "What is the largest water reservoir in the United States?"
+    assert restated(a, b) and versions(question, a, b, cosine=0.6)
+    assert not versions(question, a, "Lake Powell is the largest reservoir.", cosine=0.6)
+    assert not versions(question, a, b, cosine=0.3)  # not even about the same thing
+
+
+def test_a_copy_past_the_shortlist_is_found_as_the_other_side(embedder: Embedder) -> None:
+    from retrieval.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
+    from retrieval.ingest.chunking import chunk_article
+    from retrieval.records import Passage
+
+    filler = " ".join(f"The Brisk ferry crews met on day {n} of the stoppage." for n in range(6))
+    articles = [
+        make_article(
+            "Brisk ferry stoppage",
+            f"{filler} The crews' union is led by {leader}, who called the stoppage.",
+            source=source,
+            published_at=published,
+        )
+        for leader, source, published in (
+            ("Odile Farran", "Brisk Herald", date(2026, 4, 7)),
+            ("Ilse Marrow", "Lowland Wire", date(2026, 4, 8)),
+        )
+    ]
+    passages = [
+        Passage(chunk=chunk_article(a)[0], score=0.8, rank=rank)
+        for rank, a in enumerate(articles, 1)
+    ]
+    answerer = ExtractiveAnswerer(embedder, ExtractiveConfig(shortlist=1))  # one sentence
+    answer = answerer.answer("Who leads the crews' union?", passages, as_of=None)
+    assert answer.disagreement
+    assert "Odile Farran" in answer.text and "Ilse Marrow" in answer.text

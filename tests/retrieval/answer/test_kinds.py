@@ -34,6 +34,16 @@ N, NUM, D, P = Kind.NAME, Kind.NUMBER, Kind.DATE, Kind.PLACE
         ("As fares rose, which ferry line cut its routes?", [N]),
         ("The port, which is old, banned which app?", [N]),
         ("“We sail at dawn.” Who was the captain quoting?", [N]),
+        # no other word asks: "how many" anywhere does, it never relates
+        ("Approximately how many ferries sailed on Friday?", [NUM]),
+        ("The port broke records by selling how many tickets?", [NUM]),
+        ("Who said how much the tram would cost?", [N]),
+        # a number noun, also a few words after "what is the"
+        ("Ferry losses just passed which grim figure?", [NUM]),
+        ("What is the new fee to moor at Brisk?", [NUM]),
+        ("What’s the maximum fine for skipping a fare?", [NUM]),
+        ("What is the name of the new fee?", [N]),
+        ("What’s the colloquial name of the ferry?", [N]),
     ],
 )
 def test_what_a_question_asks_for(question, kinds):
@@ -89,3 +99,32 @@ def test_dates_in_their_usual_shapes():
 
 def test_may_the_verb_is_not_a_month():
     assert texts("The council may delay the vote.", D) == []
+
+
+def test_an_and_between_two_full_names_is_two_names():
+    assert texts("Talks were led by Ilse Marrow and Odile Farran on Monday.", N) == [
+        "Ilse Marrow", "Odile Farran"
+    ]  # fmt: skip
+    assert texts("Shares in Brisk and Lisk Ferries fell.", N) == ["Brisk and Lisk Ferries"]
+    assert texts("It was Bill and Melinda Gates who paid.", N) == ["Bill and Melinda Gates"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "key"),
+    [
+        ("The hall seats two thousand four hundred people.", "2400"),
+        ("Some one hundred and twenty million tickets were sold.", "120000000"),
+        ("About twenty-one ferries were idle.", "21"),
+        ("Two million five hundred thousand crossed.", "2500000"),
+    ],
+)
+def test_number_words_after_a_scale_word_are_one_number(sentence, key):
+    assert [v.key for v in find_values(sentence, NUM)] == [key]
+
+
+def test_a_name_sharing_only_an_ordinary_word_with_the_question_is_an_answer():
+    question = "What’s the colloquial name of this syndrome?"
+    assert texts("It is known as “Havana Syndrome” in Brisk.", N, question) == [
+        "Havana Syndrome", "Brisk"
+    ]  # fmt: skip
+    assert texts("The crew sailed the Alder River.", N, "Who runs the Port Alder ferry?") == []
