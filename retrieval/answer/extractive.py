@@ -165,7 +165,11 @@ class ExtractiveAnswerer:
             question,
             [(c.chunk.article_id, c.text) for c in chosen],
             related=lambda i, j: disagreement.versions(
-                question, chosen[i].text, chosen[j].text, float(vectors[i] @ vectors[j])
+                question,
+                chosen[i].text,
+                chosen[j].text,
+                float(vectors[i] @ vectors[j]),
+                (chosen[i].chunk.published_at, chosen[j].chunk.published_at),
             ),
         )
         lines = [_attributed(c) for c in citations]
@@ -352,7 +356,11 @@ class ExtractiveAnswerer:
             article=lambda i: candidates[i].chunk.article_id,
             max_quotes=cfg.max_quotes,
             related=lambda i, j: disagreement.versions(
-                query, candidates[i].text, candidates[j].text, float(sentences[i] @ sentences[j])
+                query,
+                candidates[i].text,
+                candidates[j].text,
+                float(sentences[i] @ sentences[j]),
+                (candidates[i].chunk.published_at, candidates[j].chunk.published_at),
             ),
         )
         return [candidates[i] for i in picked]

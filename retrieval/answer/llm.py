@@ -333,7 +333,8 @@ class LLMAnswerer:
             )
             answer = self._fall_back(question, passages, as_of, history)
         else:
-            quotes = [c.quote for c in verified.citations]
+            cited = verified.citations
+            quotes = [c.quote for c in cited]
             vectors = self.embedder.encode_cached(quotes) if len(quotes) > 1 else None
             same = disagreement.same_thing_cosine(question)
             # Only for a question that says what it asks: an LLM's summary of two
@@ -344,7 +345,10 @@ class LLMAnswerer:
                 and disagreement.disagrees(
                     question,
                     [(c.article_id, c.quote) for c in verified.citations],
-                    related=lambda i, j: float(vectors[i] @ vectors[j]) >= same,
+                    related=lambda i, j: (
+                        float(vectors[i] @ vectors[j]) >= same
+                        and disagreement.same_time(cited[i].published_at, cited[j].published_at)
+                    ),
                 )
             )
             answer = Answer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -107,6 +108,26 @@ def test_outlets_that_agree_are_not_a_disagreement(rivals: Engine) -> None:
     assert "Odile Farran" in answer.text
 
 
+def test_last_years_count_is_not_a_disagreement_with_this_years(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    """The same report a year apart is two events: the newer one is the answer."""
+    sentence = "About {ships} ferries were left idle at the Brisk quays by the winter stoppage."
+    articles = [
+        make_article("Brisk ferries idle", sentence.format(ships="40"), source="Brisk Herald",
+                     published_at=date(2026, 1, 14)),
+        make_article("Brisk ferries idle", sentence.format(ships="25"), source="Lowland Wire",
+                     published_at=date(2025, 1, 15)),
+    ]  # fmt: skip
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    engine = Engine(settings, embedder=embedder)
+    engine.ingest_articles(articles)
+    answer = engine.ask("How many ferries were left idle at Brisk?", as_of=date(2026, 1, 20))
+    assert not answer.refused and not answer.disagreement
+    assert HEADLINE not in answer.text
+    assert "About 40 ferries" in answer.citations[0].quote
+
+
 # --- the LLM path ----------------------------------------------------------------------------
 
 RIVAL_ARTICLES = [
@@ -190,9 +211,28 @@ def test_a_sentence_retold_with_another_value_is_a_version_even_when_nothing_is_
     a = "Lake Mead, located in Arizona and Nevada, is the largest reservoir in the US by volume."
     b = a.replace("Lake Mead", "Lake Powell")
     question = "What is the largest water reservoir in the United States?"
-    assert restated(a, b) and versions(question, a, b, cosine=0.6)
-    assert not versions(question, a, "Lake Powell is the largest reservoir.", cosine=0.6)
-    assert not versions(question, a, b, cosine=0.3)  # not even about the same thing
+    same_day = (date(2026, 3, 2), date(2026, 3, 2))
+    assert restated(a, b) and versions(question, a, b, 0.6, same_day)
+    assert not versions(question, a, "Lake Powell is the largest reservoir.", 0.6, same_day)
+    assert not versions(question, a, b, 0.3, same_day)  # not even about the same thing
+
+
+@pytest.mark.parametrize(
+    ("published", "are_versions"),
+    [
+        ((date(2026, 3, 2), date(2026, 3, 1)), True),
+        ((date(2026, 3, 2), date(2026, 2, 2)), True),  # 28 days: a dispute that went on
+        ((date(2026, 3, 2), date(2025, 3, 2)), False),  # last year's recall, not a dispute
+        ((date(2026, 3, 2), None), True),  # an undated article may be either
+    ],
+)
+def test_versions_of_one_report_are_published_about_the_same_time(
+    published: tuple[date | None, date | None], are_versions: bool
+) -> None:
+    question = "How many vehicles did Varro Motors recall?"
+    a = "Varro Motors recalled 14,000 vehicles over faulty seat belts."
+    b = "Varro Motors recalled 9,000 vehicles over faulty seat belts."
+    assert versions(question, a, b, 0.9, published) is are_versions
 
 
 def test_a_copy_past_the_shortlist_is_found_as_the_other_side(embedder: Embedder) -> None:
