@@ -108,7 +108,8 @@ def test_ask_reads_questions_from_stdin_in_order(
 
 def test_forget_and_unknown_id(capsys: pytest.CaptureFixture[str], ingested: None) -> None:
     _, out, _ = run(capsys, "sources", "--json")
-    library = next(a for a in json.loads(out) if a["title"].startswith("Quillhaven library"))
+    listed = json.loads(out)["articles"]
+    library = next(a for a in listed if a["title"].startswith("Quillhaven library"))
     code, out, _ = run(capsys, "forget", library["id"])
     assert code == 0 and "Forgot" in out
     code, _, err = run(capsys, "forget", library["id"])
@@ -155,7 +156,7 @@ def test_run_without_token_chats_over_the_samples_without_keeping_them(
 
     # the data dir's knowledge is untouched: a later real bot shows no samples
     code, out, _ = run(capsys, "sources", "--json")
-    assert code == 0 and json.loads(out) == []
+    assert code == 0 and json.loads(out)["articles"] == []
 
 
 def test_run_without_token_or_terminal_fails(

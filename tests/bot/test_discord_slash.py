@@ -217,7 +217,7 @@ async def test_sources_in_a_dm_and_when_empty(slashbot: NewsBot, fake_engine: An
     interaction = make_interaction(slashbot, guild_id=None, command="sources")
     await invoke(slashbot, "sources", interaction)
 
-    fake_engine.sources.assert_called_once_with(spaces=(SHARED_SPACE,))
+    fake_engine.sources.assert_called_once_with(spaces=(SHARED_SPACE,), page=1, per_page=10)
     [page] = all_embeds(interaction)
     assert "I don't know any articles yet" in (page.description or "")
     assert "view" not in interaction.followup.send.call_args.kwargs
