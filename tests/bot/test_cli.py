@@ -181,3 +181,18 @@ def test_chat_stops_at_start_up_when_the_llm_is_unreachable(
     code, _, err = run(capsys, "chat")
     assert code == 1
     assert "error:" in err and "not answering" in err
+
+
+def test_sources_pages_and_a_page_past_the_end(
+    capsys: pytest.CaptureFixture[str], ingested: None
+) -> None:
+    _, out, _ = run(capsys, "sources", "--json")
+    everything = json.loads(out)
+    code, out, _ = run(capsys, "sources", "--per-page", "2", "--page", "2", "--json")
+    second = json.loads(out)
+    assert code == 0 and (second["page"], second["total"]) == (2, everything["total"])
+    assert [a["id"] for a in second["articles"]] == [a["id"] for a in everything["articles"][2:4]]
+    _, out, _ = run(capsys, "sources", "--per-page", "2")
+    assert f"articles 1-2 of {everything['total']}" in out and "--page 2" in out
+    code, _, err = run(capsys, "sources", "--page", "99")
+    assert code == 1 and "There is no page 99" in err
