@@ -112,7 +112,7 @@ async def main() -> None:
         total = time.perf_counter() - started
         running = False
         await tick
-        stored = [len(engine.sources(spaces=(f"guild-{100 + n}",))) for n in range(6)]
+        stored = [len(engine.sources(spaces=(f"guild-{100 + n}",)).articles) for n in range(6)]
         await bot.close()
     server.shutdown()
     print(

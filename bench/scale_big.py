@@ -113,14 +113,28 @@ def fill(
     return {"embed_s": embedded, "fill_s": time.perf_counter() - started}
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def rss_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1e3
     return float("nan")
 
 
-def measure(settings: Settings, needles: int, spaces: int = 1) -> dict[str, float]:
+def store_rss_mb(data_dir: Path) -> float | None:
+    """Resident memory of the data dir's own Chroma server (its supervisor's children),
+    where chromadb keeps the collections it opened; None when there is none."""
+    from retrieval.index.server import SERVER_FILE
+
+    try:
+        supervisor = json.loads((data_dir / SERVER_FILE).read_text())["pid"]
+        tasks = Path(f"/proc/{supervisor}/task").iterdir()
+        children = [c for t in tasks for c in (t / "children").read_text().split()]
+    except (OSError, KeyError, ValueError):
+        return None
+    return round(sum(rss_mb(child) for child in children))
+
+
+def measure(settings: Settings, needles: int, spaces: int = 1) -> dict[str, float | None]:
     """In a fresh process: start the engine, ask, and measure."""
     from retrieval.engine import Engine
 
@@ -147,6 +161,7 @@ def measure(settings: Settings, needles: int, spaces: int = 1) -> dict[str, floa
         {
             "first_answer_s": round(first, 2),
             "rss_mb": round(rss_mb()),
+            "store_rss_mb": store_rss_mb(settings.data_dir),
             "ask_p50_ms": round(p50(asked), 1),
             "ask_p95_ms": round(p95(asked), 1),
             "search_p50_ms": round(p50(searched), 1),

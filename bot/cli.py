@@ -36,6 +36,16 @@ def _as_of(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return value
+
+
 def _error(message: object) -> None:
     """A user-facing error on stderr: `error: …`, one line per line of the message."""
     from bot.terminal import terminal_safe
@@ -155,11 +165,12 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     from bot.terminal import format_sources
 
-    summaries = _engine(settings).sources(spaces=tuple(dict.fromkeys(["shared", *args.space])))
+    spaces = tuple(dict.fromkeys(["shared", *args.space]))
+    listed = _engine(settings).sources(spaces=spaces, page=args.page, per_page=args.per_page)
     if args.json:
-        print(_json([s.to_json() for s in summaries], indent=2))
+        print(_json(listed.to_json(), indent=2))
     else:
-        print(format_sources(summaries))
+        print(format_sources(listed))
     return 0
 
 
@@ -241,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     sources = commands.add_parser("sources", help="list the stored articles")
     sources.add_argument("--json", action="store_true")
     sources.add_argument("--space", action="append", default=[], help="also list this space")
+    sources.add_argument("--page", type=_positive, default=1, help="page N, newest first")
+    sources.add_argument(
+        "--per-page", type=_positive, default=50, metavar="N", help="articles a page (50)"
+    )
     sources.set_defaults(handler=cmd_sources)
 
     forget = commands.add_parser("forget", help="remove one stored article")

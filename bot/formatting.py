@@ -17,7 +17,15 @@ from urllib.parse import urlsplit
 import discord
 
 from bot.markdown import escape_answer_text, escape_text, neutralize_mentions
-from retrieval import Answer, ArticleSummary, Citation, IngestReport, group_by_source, refusal_text
+from retrieval import (
+    Answer,
+    ArticleSummary,
+    Citation,
+    IngestReport,
+    SourcesPage,
+    group_by_source,
+    refusal_text,
+)
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -290,34 +298,41 @@ def check_reply(reply: Reply) -> None:
 # --- sources, ingest, forget -----------------------------------------------------------
 
 
-def article_line(article: ArticleSummary, *, shared_space: str) -> str:
+def article_line(article: ArticleSummary, *, shared_space: str, link: bool = True) -> str:
     """`id` · Outlet — Title (date) as a masked link, and where it lives."""
     label = source_label(article.source, article.title, article.published_at)
+    shown = masked_link(label, article.url) if link else escape_link_text(label)
     where = "" if article.space == shared_space else " · *this server*"
-    return f"`{article.id}` · {masked_link(label, article.url)}{where}"
+    return f"`{article.id}` · {shown}{where}"
 
 
-def format_sources_pages(
-    articles: Sequence[ArticleSummary], *, shared_space: str, per_page: int = SOURCES_PER_PAGE
-) -> list[discord.Embed]:
-    """The articles as pages of an embed, `per_page` lines a page, each within the limits."""
-    if not articles:
-        embed = discord.Embed(
+def _page_lines(articles: Sequence[ArticleSummary], shared_space: str) -> list[str]:
+    """One line per article, every one of them within one description: the longest lines
+    lose their link first, then are shortened (a page never drops an article)."""
+    lines = [article_line(a, shared_space=shared_space) for a in articles]
+    for i in sorted(range(len(lines)), key=lambda i: -len(lines[i])):
+        if len("\n".join(lines)) <= EMBED_DESCRIPTION_LIMIT:
+            return lines
+        lines[i] = article_line(articles[i], shared_space=shared_space, link=False)
+    share = EMBED_DESCRIPTION_LIMIT // max(len(lines), 1) - 1
+    return [line if len(line) <= share else line[: share - 1] + "…" for line in lines]
+
+
+def format_sources_page(listed: SourcesPage, *, shared_space: str) -> discord.Embed:
+    """One page of the stored articles as an embed, within Discord's limits."""
+    if not listed.total:
+        return discord.Embed(
             title="Articles I know",
             description="I don't know any articles yet. A moderator can add some with `/ingest`.",
             colour=ACCENT,
         )
-        return [embed]
-    lines = [article_line(a, shared_space=shared_space) for a in articles]
-    groups = _pack(lines, EMBED_DESCRIPTION_LIMIT, max_lines=per_page)
-    pages = []
-    for i, group in enumerate(groups, start=1):
-        embed = discord.Embed(
-            title=f"Articles I know ({len(articles)})", description="\n".join(group), colour=ACCENT
-        )
-        embed.set_footer(text=f"Page {i}/{len(groups)} · newest first")
-        pages.append(embed)
-    return pages
+    embed = discord.Embed(
+        title=f"Articles I know ({listed.total:,})",
+        description="\n".join(_page_lines(listed.articles, shared_space)),
+        colour=ACCENT,
+    )
+    embed.set_footer(text=f"Page {listed.page:,}/{listed.pages:,} · newest first")
+    return embed
 
 
 def format_ingest_report(report: IngestReport, url: str) -> str:

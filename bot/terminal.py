@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
-from retrieval import Answer, ArticleSummary, Citation, Engine, NewsbotError, Turn
+from retrieval import Answer, Citation, Engine, NewsbotError, SourcesPage, Turn
 
 CHAT_HELP = """Ask a question about the news, e.g. "who denied the troop deployment?".
 Follow-up questions use the previous ones ("and who confirmed it?").
@@ -115,15 +115,25 @@ def format_answer(answer: Answer, width: int = 88, *, bold: bool = False) -> str
     return f"{_styled(body, bold)}\n\nSources:\n{sources}"
 
 
-def format_sources(summaries: Sequence[ArticleSummary]) -> str:
-    if not summaries:
+def format_sources(listed: SourcesPage) -> str:
+    """A page of the stored articles as a table, and where the next page is."""
+    if not listed.total:
         return "No articles stored yet. Add some with: newsbot ingest PATH_OR_URL"
     rows = [
         f"{s.id:<18} {s.source[:20]:<20} {_day(s.published_at):<10} {s.chunks:>4}  {s.title}"
-        for s in summaries
+        for s in listed.articles
     ]
     header = f"{'ID':<18} {'OUTLET':<20} {'DATE':<10} {'CHKS':>4}  TITLE"
-    return terminal_safe("\n".join([header, *rows, f"{len(summaries)} articles"]))
+    last = listed.first + len(listed.articles) - 1
+    footer = f"{listed.total:,} articles"
+    if listed.pages > 1:
+        footer = (
+            f"articles {listed.first:,}-{last:,} of {listed.total:,} "
+            f"(page {listed.page:,} of {listed.pages:,}, newest first)"
+        )
+        if listed.page < listed.pages:
+            footer += f"; next: newsbot sources --page {listed.page + 1}"
+    return terminal_safe("\n".join([header, *rows, footer]))
 
 
 def run_chat(

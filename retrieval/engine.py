@@ -3,7 +3,7 @@
     engine = Engine(settings)
     engine.ingest(["articles/"])                      -> IngestReport
     engine.ask("who denied it?", as_of=date(...))     -> Answer (with citations)
-    engine.sources()                                  -> list[ArticleSummary]
+    engine.sources(page=1)                            -> SourcesPage (newest first)
     engine.forget(article_id)                         -> ArticleSummary
     engine.as_retriever(as_of=..., k=4)               -> a LangChain retriever
 
@@ -25,7 +25,7 @@ from retrieval.answer.base import Answerer
 from retrieval.answer.factory import build_answerer
 from retrieval.config import HISTORY_TURNS, MAX_QUESTION_CHARS, Settings
 from retrieval.embed.embedder import Embedder, get_embedder
-from retrieval.errors import ArticleNotFound, InvalidQuestion, SourceError
+from retrieval.errors import ArticleNotFound, InvalidPage, InvalidQuestion, SourceError
 from retrieval.index.retriever import NewsRetriever
 from retrieval.index.search import Searcher
 from retrieval.index.store import Store, StoredArticle
@@ -42,12 +42,14 @@ from retrieval.records import (
     IngestReport,
     Passage,
     Progress,
+    SourcesPage,
     Turn,
 )
 
 log = logging.getLogger(__name__)
 
 INGEST_BATCH_CHUNKS = 512  # embed and store this many chunks at a time
+SOURCES_PER_PAGE = 20  # articles on a page of `sources`
 
 
 def space_for_guild(guild_id: int) -> str:
@@ -68,24 +70,34 @@ class _Stopwatch:
 
 
 class _StoredView:
-    """What an ingest knows is stored in its space, and as of which write."""
+    """What an ingest knows is stored in its space: looked up in the store's catalog by id
+    and content hash, a few articles at a time, never by reading the whole space; plus
+    the articles this ingest has chunked and not stored yet."""
 
-    def __init__(self, stored: dict[str, StoredArticle], generation: int) -> None:
-        self.stored = stored
-        self.generation = generation
-        self.owner_of_content = {a.content_hash: a.id for a in stored.values()}
+    def __init__(self, store: Store, space: str) -> None:
+        self.store = store
+        self.space = space
+        self.pending: set[str] = set()  # content hashes of this ingest's unstored articles
 
-    def reload(self, stored: dict[str, StoredArticle]) -> None:
-        """Another write happened: what it stored counts now (this ingest's own included)."""
-        self.stored.clear()
-        self.stored.update(stored)
-        self.owner_of_content = {a.content_hash: a.id for a in stored.values()}
+    def article(self, article_id: str) -> StoredArticle | None:
+        return self.store.stored(self.space, [article_id]).get(article_id)
 
     def known(self, article: Article) -> bool:
         """Unchanged, a copy of a stored article, or a summary that must not replace one."""
-        if article.summary_only and article.id in self.stored:
+        if article.content_hash in self.pending:
             return True
-        return article.content_hash in self.owner_of_content
+        if article.summary_only and self.article(article.id) is not None:
+            return True
+        return bool(self.store.stored_hashes(self.space, [article.content_hash]))
+
+    def unknown(self, articles: Sequence[Article]) -> list[bool]:
+        """For each of a batch, whether it is still to be stored (looked up together)."""
+        stored = self.store.stored(self.space, [a.id for a in articles])
+        hashes = self.store.stored_hashes(self.space, [a.content_hash for a in articles])
+        return [
+            a.content_hash not in hashes and not (a.summary_only and a.id in stored)
+            for a in articles
+        ]
 
 
 class Engine:
@@ -115,7 +127,6 @@ class Engine:
         self.ingest_batch_chunks = ingest_batch_chunks
         self.answerer = answerer or build_answerer(settings, self.embedder)
         self._writing = threading.Lock()  # one store write at a time (Discord runs threads)
-        self._generations: dict[str, int] = {}  # writes per space, to spot stale snapshots
 
     def close(self) -> None:
         """Write the index snapshots this process's writes left stale (call at shutdown:
@@ -149,10 +160,10 @@ class Engine:
         report = IngestReport()
         policy = FetchPolicy.from_settings(self.settings, untrusted=untrusted)
 
-        def articles(stored: dict[str, StoredArticle]) -> Iterator[Article]:
+        def articles(view: _StoredView) -> Iterator[Article]:
             def is_stored(url: str) -> bool:
                 """Stored in full: a summary stored after a failed fetch is fetched again."""
-                found = stored.get(Article.id_for_url(url))
+                found = view.article(Article.id_for_url(url))
                 return found is not None and not found.summary_only
 
             for item in iter_articles(sources, self.settings, is_stored=is_stored, policy=policy):
@@ -175,27 +186,27 @@ class Engine:
 
     def _ingest(
         self,
-        read: Callable[[dict[str, StoredArticle]], Iterator[Article]],
+        read: Callable[[_StoredView], Iterator[Article]],
         space: str,
         progress: Progress | None,
         report: IngestReport,
     ) -> IngestReport:
         """Read, chunk and embed the articles outside the write lock; store them under it.
 
-        What is stored is read once, up front; when another ingest or forget wrote to the
-        space meanwhile, it is read again under the lock before a batch is stored.
+        Each article read is looked up in the store's catalog (by id and content hash);
+        under the lock, each batch is looked up again, in case another ingest or forget
+        stored or removed some of it meanwhile.
         """
         started = time.perf_counter()
         clock = _Stopwatch()
-        stored = self.store.stored_articles(space)  # outside the lock: a big space takes s
-        with self._writing:  # remove what an interrupted update left behind (rarely any)
-            healed = self.store.heal(space, stored)
+        with self._writing:  # apply what the catalog missed, and remove what an interrupted
+            self.store.catch_up(space)  # update left behind (rarely anything)
+            healed = self.store.heal(space)
             if healed:
                 self.searcher.removed(space, healed)
-                self._wrote(space)
-        view = _StoredView(stored, self._generation(space))
+        view = _StoredView(self.store, space)
         pending: list[tuple[Article, list[Chunk]]] = []
-        articles = read(view.stored)
+        articles = read(view)
         count = 0
         while True:
             with clock("parse"):
@@ -218,7 +229,7 @@ class Engine:
             if not chunks:
                 report.errors.append(f"{article.origin or article.id}: no text to store")
                 continue
-            view.owner_of_content[article.content_hash] = article.id
+            view.pending.add(article.content_hash)
             pending.append((article, chunks))
             if sum(len(c) for _, c in pending) >= self.ingest_batch_chunks:
                 self._store_batch(pending, view, space, report, clock)
@@ -227,14 +238,6 @@ class Engine:
         report.seconds = time.perf_counter() - started
         report.stage_seconds = clock.seconds
         return report
-
-    def _generation(self, space: str) -> int:
-        return self._generations.get(space, 0)
-
-    def _wrote(self, space: str) -> int:
-        """Count a write to `space` (under the write lock); returns the new generation."""
-        self._generations[space] = self._generation(space) + 1
-        return self._generations[space]
 
     def _store_batch(
         self,
@@ -251,22 +254,22 @@ class Engine:
         with clock("embed"):
             vectors = self.embedder.encode([c.embed_text for c in chunks])
         with self._writing, clock("store"):
-            if view.generation != self._generation(space):  # another write came between
-                view.reload(self.store.stored_articles(space))
-                keep = [not view.known(article) for article, _ in batch]
-                report.skipped += keep.count(False)
+            self.store.catch_up(space)
+            keep = view.unknown([article for article, _ in batch])
+            report.skipped += keep.count(False)
+            if not all(keep):  # another write stored some of them meanwhile
                 batch = [item for item, kept in zip(batch, keep, strict=True) if kept]
-                for article, _ in batch:
-                    view.owner_of_content[article.content_hash] = article.id
                 kept_ids = {c.id for _, cs in batch for c in cs}
                 rows = [i for i, c in enumerate(chunks) if c.id in kept_ids]
                 chunks, vectors = [chunks[i] for i in rows], vectors[rows]
                 if not batch:
+                    view.pending.clear()
                     return
+            replaced = self.store.stored(space, [article.id for article, _ in batch])
             self.store.add_chunks(space, chunks, vectors)
             self.searcher.added(space, chunks, vectors)
             for article, _ in batch:
-                if article.id in view.stored:
+                if article.id in replaced:
                     old = self.store.delete_article(
                         space, article.id, keep_hash=article.content_hash
                     )
@@ -275,7 +278,7 @@ class Engine:
                 else:
                     report.added += 1
                 report.article_ids.append(article.id)
-            view.generation = self._wrote(space)
+            view.pending.clear()  # stored: the catalog knows them now
         report.chunks += len(chunks)
 
     # -- ask ------------------------------------------------------------------------------
@@ -338,18 +341,44 @@ class Engine:
 
     # -- manage ---------------------------------------------------------------------------
 
-    def sources(self, *, spaces: Sequence[str] = (SHARED_SPACE,)) -> list[ArticleSummary]:
-        """Stored articles, newest first."""
-        found = [summary for space in spaces for summary in self.store.summaries(space)]
-        found.sort(key=lambda s: (s.published_at or date.min, s.title), reverse=True)
-        return found
+    def sources(
+        self,
+        *,
+        spaces: Sequence[str] = (SHARED_SPACE,),
+        page: int = 1,
+        per_page: int = SOURCES_PER_PAGE,
+    ) -> SourcesPage:
+        """One page of the stored articles, newest first; raises InvalidPage. Reads the
+        page from the store's catalog, never the whole space."""
+        if per_page < 1:
+            raise ValueError(f"per_page must be at least 1, not {per_page}")
+        for space in spaces:
+            self.store.catch_up(space)
+        found, total = self.store.articles(spaces, max(page - 1, 0) * per_page, per_page)
+        listed = SourcesPage(found, page, per_page, total)
+        if not 1 <= page <= listed.pages:
+            raise InvalidPage(page, listed.pages)
+        return listed
+
+    def find_sources(
+        self, text: str, *, spaces: Sequence[str] = (SHARED_SPACE,), limit: int = 25
+    ) -> list[ArticleSummary]:
+        """Up to `limit` stored articles whose id, title or outlet contains `text`."""
+        for space in spaces:
+            self.store.catch_up(space)
+        return self.store.find_articles(spaces, text.strip(), limit)
+
+    def source(self, article_id: str, *, space: str = SHARED_SPACE) -> ArticleSummary | None:
+        """The stored article with this id, or None."""
+        self.store.catch_up(space)
+        return self.store.article(space, article_id)
 
     def forget(self, article_id: str, *, space: str = SHARED_SPACE) -> ArticleSummary:
         """Remove one article; raises ArticleNotFound."""
         with self._writing:
-            found = self.store.summaries(space, article_id)
-            if not found:
+            self.store.catch_up(space)
+            found = self.store.article(space, article_id)
+            if found is None:
                 raise ArticleNotFound(article_id)
             self.searcher.removed(space, self.store.delete_article(space, article_id))
-            self._wrote(space)
-            return found[0]
+            return found

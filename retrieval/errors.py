@@ -26,6 +26,16 @@ class ArticleNotFound(NewsbotError):
         self.article_id = article_id
 
 
+class InvalidPage(NewsbotError):
+    """A page of the article list that does not exist."""
+
+    def __init__(self, page: int, pages: int) -> None:
+        fill = f"fill {pages} pages" if pages != 1 else "fit on 1 page"
+        super().__init__(f"There is no page {page}: the articles {fill}.")
+        self.page = page
+        self.pages = pages
+
+
 class InvalidQuestion(NewsbotError):
     """The question is empty, too long, or otherwise cannot be asked."""
 

@@ -273,6 +273,35 @@ class ArticleSummary:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SourcesPage:
+    """One page of the stored articles, newest first: `page` counts from 1."""
+
+    articles: list[ArticleSummary]
+    page: int
+    per_page: int
+    total: int  # articles in all the spaces listed
+
+    @property
+    def pages(self) -> int:
+        """How many pages the articles fill (an empty list is one empty page)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of the page's first article in the whole list."""
+        return (self.page - 1) * self.per_page + 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "page": self.page,
+            "pages": self.pages,
+            "per_page": self.per_page,
+            "total": self.total,
+            "articles": [a.to_json() for a in self.articles],
+        }
+
+
 @dataclass(slots=True)
 class IngestReport:
     """What one ingest did; `errors` holds one line per source that could not be read."""

@@ -197,7 +197,10 @@ class Feeds(commands.Cog):
                 seen.setdefault(passage.chunk.article_id, passage.chunk)
             articles = list(seen.values())
         else:
-            articles = await self.bot.run_engine(self.bot.engine.sources, spaces=spaces)
+            newest = await self.bot.run_engine(
+                self.bot.engine.sources, spaces=spaces, per_page=NEWS_LINES
+            )
+            articles = newest.articles  # newest first: the lines shown are among them
         if first_day is not None:
             articles = [a for a in articles if a.published_at and a.published_at >= first_day]
         articles.sort(key=lambda a: a.published_at or date.min, reverse=True)

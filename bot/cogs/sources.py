@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,16 +15,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.formatting import (
+    SOURCES_PER_PAGE,
     Reply,
     format_forgotten,
     format_ingest_report,
-    format_sources_pages,
+    format_sources_page,
     shorten,
     source_label,
 )
 from bot.safe_send import respond, send_followups
 from bot.validation import clean_ingest_url
-from retrieval import SHARED_SPACE, ArticleNotFound
+from retrieval import SHARED_SPACE, ArticleNotFound, InvalidPage, SourcesPage
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsBot
@@ -47,20 +49,26 @@ def require_manager(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
-class SourcesPaginator(discord.ui.View):
-    """Previous/Next buttons over the pages of `/sources`, for the member who ran it."""
+Fetch = Callable[[int], Awaitable[SourcesPage]]
 
-    def __init__(self, pages: list[discord.Embed], owner_id: int, *, timeout: float = 600) -> None:
+
+class SourcesPaginator(discord.ui.View):
+    """Previous/Next buttons over the pages of `/sources`, for the member who ran it. Each
+    click reads its one page from the engine (a space may hold 100,000 articles)."""
+
+    def __init__(
+        self, fetch: Fetch, listed: SourcesPage, owner_id: int, *, timeout: float = 600
+    ) -> None:
         super().__init__(timeout=timeout)
-        self.pages = pages
+        self.fetch = fetch
+        self.listed = listed
         self.owner_id = owner_id
-        self.index = 0
         self.message: discord.Message | None = None
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.previous_page.disabled = self.index == 0
-        self.next_page.disabled = self.index >= len(self.pages) - 1
+        self.previous_page.disabled = self.listed.page <= 1
+        self.next_page.disabled = self.listed.page >= self.listed.pages
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -68,18 +76,22 @@ class SourcesPaginator(discord.ui.View):
         await respond(interaction, "Run `/sources` yourself to browse the articles.")
         return False
 
-    async def show(self, interaction: discord.Interaction, index: int) -> None:
-        self.index = max(0, min(index, len(self.pages) - 1))
+    async def show(self, interaction: discord.Interaction, page: int) -> None:
+        try:
+            self.listed = await self.fetch(max(page, 1))
+        except InvalidPage as gone:  # articles were removed meanwhile: show the last page
+            self.listed = await self.fetch(gone.pages)
         self._update_buttons()
-        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+        embed = format_sources_page(self.listed, shared_space=SHARED_SPACE)
+        await interaction.response.edit_message(embed=embed, view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def previous_page(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        await self.show(interaction, self.index - 1)
+        await self.show(interaction, self.listed.page - 1)
 
     @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
     async def next_page(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        await self.show(interaction, self.index + 1)
+        await self.show(interaction, self.listed.page + 1)
 
     async def on_timeout(self) -> None:
         if self.message is None:
@@ -93,15 +105,23 @@ class Sources(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="sources", description="List the articles I know, newest first.")
-    async def sources(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(page="Which page to show (1: the newest articles)")
+    async def sources(
+        self, interaction: discord.Interaction, page: app_commands.Range[int, 1] = 1
+    ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        articles = await self.bot.run_engine(
-            self.bot.engine.sources, spaces=self.bot.spaces_for(interaction.guild_id)
-        )
-        pages = format_sources_pages(articles, shared_space=SHARED_SPACE)
-        view = SourcesPaginator(pages, interaction.user.id) if len(pages) > 1 else None
+        spaces = self.bot.spaces_for(interaction.guild_id)
+
+        async def fetch(number: int) -> SourcesPage:
+            return await self.bot.run_engine(
+                self.bot.engine.sources, spaces=spaces, page=number, per_page=SOURCES_PER_PAGE
+            )
+
+        listed = await fetch(page)  # a page past the end: InvalidPage, told by the handler
+        embed = format_sources_page(listed, shared_space=SHARED_SPACE)
+        view = SourcesPaginator(fetch, listed, interaction.user.id) if listed.pages > 1 else None
         sent = await send_followups(
-            interaction.followup, Reply(embeds=(pages[0],)), ephemeral=True, view=view
+            interaction.followup, Reply(embeds=(embed,)), ephemeral=True, view=view
         )
         if view is not None:
             view.message = sent[-1]
@@ -148,8 +168,10 @@ class Sources(commands.Cog):
                 self.bot.engine.forget, article_id, space=self.bot.space_of(guild_id)
             )
         except ArticleNotFound:
-            shared = await self.bot.run_engine(self.bot.engine.sources, spaces=(SHARED_SPACE,))
-            if any(article.id == article_id for article in shared):
+            shared = await self.bot.run_engine(
+                self.bot.engine.source, article_id, space=SHARED_SPACE
+            )
+            if shared is not None:
                 await send_followups(interaction.followup, SHARED_ARTICLE, ephemeral=True)
                 return
             raise
@@ -166,19 +188,17 @@ class Sources(commands.Cog):
         if interaction.guild_id is None:
             return []
         articles = await self.bot.run_engine(
-            self.bot.engine.sources, spaces=(self.bot.space_of(interaction.guild_id),)
+            self.bot.engine.find_sources,
+            current,
+            spaces=(self.bot.space_of(interaction.guild_id),),
+            limit=CHOICE_LIMIT,
         )
-        needle = current.strip().casefold()
         choices = []
         for article in articles:
-            haystack = f"{article.id} {article.title} {article.source}".casefold()
-            if needle in haystack:
-                label = source_label(article.source, article.title, article.published_at)
-                choices.append(
-                    app_commands.Choice(name=shorten(label, CHOICE_NAME_LIMIT), value=article.id)
-                )
-            if len(choices) == CHOICE_LIMIT:
-                break
+            label = source_label(article.source, article.title, article.published_at)
+            choices.append(
+                app_commands.Choice(name=shorten(label, CHOICE_NAME_LIMIT), value=article.id)
+            )
         return choices
 
 

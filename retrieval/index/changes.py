@@ -46,15 +46,19 @@ def _log(client: Any) -> Any:
     return client.get_or_create_collection(CHANGES_COLLECTION, embedding_function=None)
 
 
-def record_intent(client: Any, name: str, seq: int, added: list[str], removed: list[str]) -> None:
-    """Write (or merge into an interrupted write's) the change numbered `seq`."""
+def record_intent(
+    client: Any, name: str, seq: int, added: list[str], removed: list[str]
+) -> Changes:
+    """Write (or merge into an interrupted write's) the change numbered `seq`; returns what
+    the interrupted write it takes over meant to change (nothing, as a rule)."""
     log = _log(client)
     row = _row_id(name, seq)
     earlier = log.get(ids=[row], include=["documents"])["documents"] or []
-    changes = Changes()
+    taken_over = Changes()
     for document in earlier:
         before = json.loads(document)
-        changes.apply(before["added"], before["removed"])
+        taken_over.apply(before["added"], before["removed"])
+    changes = Changes(set(taken_over.added), set(taken_over.removed))
     changes.apply(added, removed)
     document = json.dumps({"added": sorted(changes.added), "removed": sorted(changes.removed)})
     log.upsert(
@@ -63,6 +67,7 @@ def record_intent(client: Any, name: str, seq: int, added: list[str], removed: l
     )  # fmt: skip
     if seq % 100 == 0:
         log.delete(where={"$and": [{"space": name}, {SEQ_KEY: {"$lte": seq - KEEP_CHANGES}}]})
+    return taken_over
 
 
 def changes_between(client: Any, name: str, known: int, current: int) -> Changes | None:

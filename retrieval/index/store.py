@@ -8,13 +8,15 @@ itself) and flat metadata carrying everything a citation needs. Article-level fa
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ import numpy as np
 from retrieval.config import BUNDLED_MODEL, Settings, is_bundled
 from retrieval.errors import ConfigError
 from retrieval.index import changes as change_log
+from retrieval.index.catalog import Catalog, Transaction, Version
 from retrieval.index.connection import Connection, reachable
 from retrieval.index.server import write_lock
 from retrieval.records import ArticleSummary, Chunk
@@ -71,16 +74,38 @@ def _metadata(chunk: Chunk, n_chunks: int, stored_at: float) -> dict[str, Any]:
     }
 
 
-def _summary(meta: dict[str, Any], space: str) -> ArticleSummary:
-    published = meta.get("published_at") or ""
-    return ArticleSummary(
-        id=str(meta["article_id"]),
+def _version(chunk_id: str, meta: dict[str, Any]) -> Version:
+    """The catalog's row for the article version whose first chunk this is."""
+    return Version(
+        first_chunk=chunk_id,
+        article_id=str(meta["article_id"]),
+        content_hash=str(meta.get("content_hash", "")),
+        chunks=int(meta["n_chunks"]),
+        summary_only=bool(meta.get("summary_only", False)),
         title=str(meta.get("title", "")),
         source=str(meta.get("source", "")),
         url=str(meta.get("url", "")),
-        published_at=date.fromisoformat(str(published)) if published else None,
-        chunks=int(meta["n_chunks"]),
+        published_ord=int(meta.get("published_ord", NO_DATE)),
+        stored_at=float(meta.get("stored_at", 0.0)),
+    )
+
+
+def _summary(version: Version, space: str) -> ArticleSummary:
+    day = version.published_ord
+    return ArticleSummary(
+        id=version.article_id,
+        title=version.title,
+        source=version.source,
+        url=version.url,
+        published_at=date.fromordinal(day + _EPOCH) if day != NO_DATE else None,
+        chunks=version.chunks,
         space=space,
+    )
+
+
+def _stored(version: Version) -> StoredArticle:
+    return StoredArticle(
+        version.article_id, version.content_hash, version.chunks, version.summary_only
     )
 
 
@@ -120,7 +145,7 @@ class Store:
         self._collections: dict[str, Any] = {}
         self._model = model_key(settings.embedding_model)
         self._written: dict[str, tuple[int, int]] = {}
-        self._conflicts: dict[str, set[str]] = {}
+        self._catalog = Catalog(settings.data_dir)
         self.page_size = page_size
 
     @property
@@ -196,62 +221,126 @@ class Store:
         removed (None when the log no longer goes back that far)."""
         return change_log.changes_between(self._client, collection_name(space), known, current)
 
-    def _write(self, space: str, added: list[str], removed: list[str]) -> contextlib.ExitStack:
-        """Record a write's change (an intent until the write is done), under the lock."""
+    def _write(
+        self,
+        space: str,
+        added: list[str],
+        removed: list[str],
+        catalog: Callable[[Transaction], None],
+    ) -> contextlib.ExitStack:
+        """Record a write's change (an intent until the write is done), under the lock;
+        when it is done, `catalog` brings the article catalog along in the same step."""
         stack = contextlib.ExitStack()
         stack.enter_context(write_lock(self._data_dir))
         try:
             collection = self._fresh(space)
             before = change_log.sequence(collection) if collection is not None else 0
+            if collection is not None:
+                self._catch_up(space, collection)
             name = collection_name(space)
-            change_log.record_intent(self._client, name, before + 1, added, removed)
+            taken_over = change_log.record_intent(self._client, name, before + 1, added, removed)
         except BaseException:
             stack.close()
             raise
 
-        def done() -> None:
+        def done(
+            kind: type[BaseException] | None, _: BaseException | None, __: TracebackType | None
+        ) -> None:
             current = self._fresh(space)
-            if current is not None:
-                current.modify(
-                    metadata={**(current.metadata or {}), change_log.SEQ_KEY: before + 1}
-                )
-                self._written[space] = (before, before + 1)
+            if current is None:
+                return
+            current.modify(metadata={**(current.metadata or {}), change_log.SEQ_KEY: before + 1})
+            self._written[space] = (before, before + 1)
+            with self._catalog.change(name) as tx:
+                self._reread(tx, current, sorted(taken_over.added), sorted(taken_over.removed))
+                if kind is None:
+                    catalog(tx)
+                else:  # failed part way: the catalog takes what the store holds now
+                    self._reread(tx, current, added, removed)
+                tx.done(before + 1)
 
-        stack.callback(done)
+        stack.push(done)
         return stack
 
-    @reachable
-    def stored_articles(self, space: str) -> dict[str, StoredArticle]:
-        """Every article in a space, by id (read from each article's first chunk). An
-        article stored in two versions (an interrupted update) is noted for `heal`."""
-        found: dict[str, StoredArticle] = {}
-        conflicts: set[str] = set()
-        for meta in self._first_chunks(space):
-            article = StoredArticle(
-                str(meta["article_id"]),
-                str(meta["content_hash"]),
-                int(meta["n_chunks"]),
-                bool(meta.get("summary_only", False)),
+    def _reread(
+        self, tx: Transaction, collection: Any, added: Sequence[str], removed: Sequence[str]
+    ) -> None:
+        """Bring the catalog's versions for these chunk ids in line with the store."""
+        tx.remove(list(added) + list(removed))
+        for begin in range(0, len(added), self.page_size):
+            rows = collection.get(ids=list(added[begin : begin + self.page_size]),
+                                  include=["metadatas"])  # fmt: skip
+            tx.add(
+                _version(cid, meta)
+                for cid, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True)
+                if int(meta["position"]) == 0
             )
-            earlier = found.get(article.id)
-            if earlier is not None and earlier.content_hash != article.content_hash:
-                conflicts.add(article.id)
-            found[article.id] = article
-        self._conflicts[space] = conflicts
-        return found
+
+    def _catch_up(self, space: str, collection: Any) -> None:
+        """Under the write lock: apply the writes the catalog missed (a writer killed
+        between the store and the catalog), or build it from the store's first chunks
+        when the change log does not reach back (a data dir from before the catalog)."""
+        name = collection_name(space)
+        current = change_log.sequence(collection)
+        known = self._catalog.seq(name)
+        if known == current:
+            return
+        changes = None
+        if known is not None:
+            changes = change_log.changes_between(self._client, name, known, current)
+        with self._catalog.change(name) as tx:
+            if changes is not None:
+                self._reread(tx, collection, sorted(changes.added), sorted(changes.removed))
+            else:
+                log.info("building the article catalog of %s from the store", space)
+                tx.clear()
+                firsts = list(collection.get(where={"position": 0}, include=[])["ids"])
+                self._reread(tx, collection, firsts, [])
+            tx.done(current)
 
     @reachable
-    def heal(self, space: str, stored: dict[str, StoredArticle]) -> list[str]:
+    def catch_up(self, space: str) -> None:
+        """Make the article catalog hold every write to the space (one number read when it
+        does: every writer updates it); catalog lookups are as of the last call or write."""
+        collection = self._fresh(space)
+        known = self._catalog.seq(collection_name(space))
+        current = change_log.sequence(collection) if collection is not None else None
+        if known == current or (collection is None and known is None):
+            return
+        with write_lock(self._data_dir):
+            collection = self._fresh(space)
+            if collection is not None:
+                self._catch_up(space, collection)
+                return
+            with self._catalog.change(collection_name(space)) as tx:  # the space was dropped
+                tx.clear()
+                tx.done(0)
+
+    def stored(self, space: str, article_ids: Sequence[str]) -> dict[str, StoredArticle]:
+        """Those of the articles that are stored, by id (an article stored in two versions,
+        an interrupted update, as its newer one until `heal`)."""
+        versions = self._catalog.by_article(collection_name(space), article_ids)
+        return {v.article_id: _stored(v) for v in sorted(versions, key=lambda v: v.stored_at)}
+
+    def stored_hashes(self, space: str, hashes: Sequence[str]) -> set[str]:
+        """Those of the content hashes some stored article has."""
+        return self._catalog.stored_hashes(collection_name(space), hashes)
+
+    @reachable
+    def heal(self, space: str) -> list[str]:
         """Remove the versions an interrupted update left beside an article's newest
-        complete version (updating `stored`); returns the chunk ids removed."""
+        complete version; returns the chunk ids removed."""
         removed: list[str] = []
-        for article_id in sorted(self._conflicts.pop(space, set())):
+        name = collection_name(space)
+        for article_id in self._catalog.conflicts(name):
             collection = self._collection(space)
             assert collection is not None
             rows = collection.get(where={"article_id": article_id}, include=["metadatas"])
             versions: dict[str, list[tuple[str, dict[str, Any]]]] = {}
             for chunk_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True):
                 versions.setdefault(str(meta["content_hash"]), []).append((chunk_id, meta))
+            if not versions:
+                continue
 
             def rank(item: tuple[str, list[tuple[str, dict[str, Any]]]]) -> tuple[bool, float]:
                 chunks = item[1]
@@ -259,32 +348,14 @@ class Store:
                 return complete, max(float(m.get("stored_at", 0.0)) for _, m in chunks)
 
             keep, chunks = max(versions.items(), key=rank)
-            first = min(chunks, key=lambda pair: int(pair[1]["position"]))[1]
-            complete = rank((keep, chunks))[0]
-            stored[article_id] = StoredArticle(
-                article_id, keep if complete else "", int(first["n_chunks"]),
-                bool(first.get("summary_only", False)),
-            )  # fmt: skip
             removed += self.delete_article(space, article_id, keep_hash=keep)
+            if not rank((keep, chunks))[0]:  # no complete version: the next ingest stores it
+                first_id, first = min(chunks, key=lambda pair: int(pair[1]["position"]))
+                with write_lock(self._data_dir), self._catalog.change(name) as tx:
+                    tx.add([dataclasses.replace(_version(first_id, first), content_hash="")])
             log.warning("removed %d stale chunks of article %s (an interrupted update)",
                         len(removed), article_id)  # fmt: skip
         return removed
-
-    def _first_chunks(self, space: str, article_id: str | None = None) -> Iterator[dict[str, Any]]:
-        """The metadata of each article's first chunk, a page at a time."""
-        collection = self._collection(space)
-        if collection is None:
-            return
-        if article_id is not None:
-            where = {"$and": [{"position": 0}, {"article_id": article_id}]}
-            yield from collection.get(where=where, include=["metadatas"])["metadatas"] or []
-            return
-        # Pages by id: a filter on `position` costs a scan per page (at 100,000 articles,
-        # 20 s by offset pages against 7 s this way). Chunk ids end in ":<position>".
-        ids = [i for i in collection.get(include=[])["ids"] if i.endswith(":0")]
-        for begin in range(0, len(ids), self.page_size):
-            rows = collection.get(ids=ids[begin : begin + self.page_size], include=["metadatas"])
-            yield from (meta for meta in rows["metadatas"] or [] if int(meta["position"]) == 0)
 
     @reachable
     def add_chunks(self, space: str, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
@@ -296,14 +367,17 @@ class Store:
         for chunk in chunks:
             per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
         stored_at = time.time()
-        with self._write(space, [c.id for c in chunks], []):
+        metadatas = [_metadata(c, per_article[c.article_id], stored_at) for c in chunks]
+        pairs = zip(chunks, metadatas, strict=True)
+        firsts = [_version(c.id, meta) for c, meta in pairs if c.position == 0]
+        with self._write(space, [c.id for c in chunks], [], lambda tx: tx.add(firsts)):
             for begin in range(0, len(chunks), MAX_ADD_BATCH):
                 batch = chunks[begin : begin + MAX_ADD_BATCH]
                 collection.upsert(
                     ids=[c.id for c in batch],
                     embeddings=embeddings[begin : begin + MAX_ADD_BATCH],
                     documents=[c.text for c in batch],
-                    metadatas=[_metadata(c, per_article[c.article_id], stored_at) for c in batch],
+                    metadatas=metadatas[begin : begin + MAX_ADD_BATCH],
                 )
 
     @reachable
@@ -320,15 +394,31 @@ class Store:
             where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
         ids = list(collection.get(where=where, include=[])["ids"])
         if ids:
-            with self._write(space, [], ids):
+            with self._write(space, [], ids, lambda tx: tx.remove(ids)):
                 for begin in range(0, len(ids), self.page_size):
                     collection.delete(ids=ids[begin : begin + self.page_size])
         return ids
 
-    @reachable
-    def summaries(self, space: str, article_id: str | None = None) -> list[ArticleSummary]:
-        """Every article of a space (or the one with `article_id`), from its first chunk."""
-        return [_summary(meta, space) for meta in self._first_chunks(space, article_id)]
+    def article(self, space: str, article_id: str) -> ArticleSummary | None:
+        """The stored article with this id (its newer version, if two), or None."""
+        versions = self._catalog.by_article(collection_name(space), [article_id])
+        newest = max(versions, key=lambda v: v.stored_at, default=None)
+        return _summary(newest, space) if newest is not None else None
+
+    def articles(
+        self, spaces: Sequence[str], offset: int, limit: int
+    ) -> tuple[list[ArticleSummary], int]:
+        """Up to `limit` articles of the spaces from `offset` on, newest first (then by
+        title), and how many there are in all: each version of an article stored twice."""
+        by_name = {collection_name(space): space for space in spaces}
+        found, total = self._catalog.page(list(by_name), offset, limit)
+        return [_summary(version, by_name[name]) for name, version in found], total
+
+    def find_articles(self, spaces: Sequence[str], text: str, limit: int) -> list[ArticleSummary]:
+        """Up to `limit` articles whose id, title or outlet contains `text`, newest first."""
+        by_name = {collection_name(space): space for space in spaces}
+        found = self._catalog.matching(list(by_name), text, limit)
+        return [_summary(version, by_name[name]) for name, version in found]
 
     def iter_chunks(self, space: str) -> Iterator[Chunk]:
         for rows in self._pages(space, ["documents", "metadatas"]):

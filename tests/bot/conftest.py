@@ -19,7 +19,7 @@ from bot.cooldown import Cooldowns
 from bot.discord_app import NewsBot, create_bot
 from retrieval.config import Settings
 from retrieval.engine import Engine
-from retrieval.errors import ArticleNotFound
+from retrieval.errors import ArticleNotFound, InvalidPage
 from retrieval.records import (
     SHARED_SPACE,
     Answer,
@@ -27,6 +27,7 @@ from retrieval.records import (
     Citation,
     IngestReport,
     Progress,
+    SourcesPage,
     Turn,
 )
 
@@ -118,8 +119,28 @@ class FakeKnowledge:
     ) -> Answer:
         return self.answer(question)
 
-    def sources(self, *, spaces: Sequence[str] = (SHARED_SPACE,)) -> list[ArticleSummary]:
-        return [a for a in self.articles if a.space in spaces]
+    def sources(
+        self, *, spaces: Sequence[str] = (SHARED_SPACE,), page: int = 1, per_page: int = 20
+    ) -> SourcesPage:
+        listed = [a for a in self.articles if a.space in spaces]
+        begin = (page - 1) * per_page
+        found = SourcesPage(listed[begin : begin + per_page], page, per_page, len(listed))
+        if page > found.pages:
+            raise InvalidPage(page, found.pages)
+        return found
+
+    def source(self, article_id: str, *, space: str = SHARED_SPACE) -> ArticleSummary | None:
+        return next((a for a in self.articles if (a.id, a.space) == (article_id, space)), None)
+
+    def find_sources(
+        self, text: str, *, spaces: Sequence[str] = (SHARED_SPACE,), limit: int = 25
+    ) -> list[ArticleSummary]:
+        needle = text.strip().casefold()
+        found = [
+            a for a in self.articles
+            if a.space in spaces and needle in f"{a.id} {a.title} {a.source}".casefold()
+        ]  # fmt: skip
+        return found[:limit]
 
     def ingest(
         self,
@@ -150,6 +171,8 @@ def fake_engine(knowledge: FakeKnowledge) -> Any:
     engine = create_autospec(Engine, instance=True)
     engine.ask.side_effect = knowledge.ask
     engine.sources.side_effect = knowledge.sources
+    engine.source.side_effect = knowledge.source
+    engine.find_sources.side_effect = knowledge.find_sources
     engine.ingest.side_effect = knowledge.ingest
     engine.forget.side_effect = knowledge.forget
     return engine

@@ -108,7 +108,8 @@ def test_ask_reads_questions_from_stdin_in_order(
 
 def test_forget_and_unknown_id(capsys: pytest.CaptureFixture[str], ingested: None) -> None:
     _, out, _ = run(capsys, "sources", "--json")
-    library = next(a for a in json.loads(out) if a["title"].startswith("Quillhaven library"))
+    listed = json.loads(out)["articles"]
+    library = next(a for a in listed if a["title"].startswith("Quillhaven library"))
     code, out, _ = run(capsys, "forget", library["id"])
     assert code == 0 and "Forgot" in out
     code, _, err = run(capsys, "forget", library["id"])
@@ -155,7 +156,7 @@ def test_run_without_token_chats_over_the_samples_without_keeping_them(
 
     # the data dir's knowledge is untouched: a later real bot shows no samples
     code, out, _ = run(capsys, "sources", "--json")
-    assert code == 0 and json.loads(out) == []
+    assert code == 0 and json.loads(out)["articles"] == []
 
 
 def test_run_without_token_or_terminal_fails(
@@ -180,3 +181,18 @@ def test_chat_stops_at_start_up_when_the_llm_is_unreachable(
     code, _, err = run(capsys, "chat")
     assert code == 1
     assert "error:" in err and "not answering" in err
+
+
+def test_sources_pages_and_a_page_past_the_end(
+    capsys: pytest.CaptureFixture[str], ingested: None
+) -> None:
+    _, out, _ = run(capsys, "sources", "--json")
+    everything = json.loads(out)
+    code, out, _ = run(capsys, "sources", "--per-page", "2", "--page", "2", "--json")
+    second = json.loads(out)
+    assert code == 0 and (second["page"], second["total"]) == (2, everything["total"])
+    assert [a["id"] for a in second["articles"]] == [a["id"] for a in everything["articles"][2:4]]
+    _, out, _ = run(capsys, "sources", "--per-page", "2")
+    assert f"articles 1-2 of {everything['total']}" in out and "--page 2" in out
+    code, _, err = run(capsys, "sources", "--page", "99")
+    assert code == 1 and "There is no page 99" in err

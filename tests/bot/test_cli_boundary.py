@@ -23,7 +23,7 @@ from bot.terminal import format_answer, format_sources, run_chat, terminal_safe
 from retrieval.config import Settings, describe_error
 from retrieval.engine import Engine
 from retrieval.errors import StoreUnavailable
-from retrieval.records import Answer, ArticleSummary
+from retrieval.records import Answer, ArticleSummary, SourcesPage
 from tests.bot.conftest import citation, strike_answer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,7 +141,7 @@ def test_control_sequences_never_reach_the_terminal() -> None:
         chunks=1,
         space="shared",
     )
-    for text in (shown, format_sources([article])):
+    for text in (shown, format_sources(SourcesPage([article], 1, 20, 1))):
         assert not any(ord(c) < 32 and c not in "\n\t" or 0x7F <= ord(c) <= 0x9F for c in text)
     assert "It reopened." in shown and "Port  news" in shown
 
@@ -149,7 +149,7 @@ def test_control_sequences_never_reach_the_terminal() -> None:
 def fake_engine(*answers: Answer | Exception) -> Any:
     engine = create_autospec(Engine, instance=True)
     engine.ask.side_effect = list(answers)
-    engine.sources.return_value = []
+    engine.sources.return_value = SourcesPage([], 1, 20, 0)
     engine.history_turns = Engine.history_turns
     return engine
 
@@ -229,7 +229,7 @@ def test_a_closed_pipe_ends_quietly(
         for i in range(50)
     ]
     engine = fake_engine()
-    engine.sources.return_value = many
+    engine.sources.return_value = SourcesPage(many, 1, 50, 50)
     monkeypatch.setattr(cli, "_engine", lambda settings: engine)
     for argv in (["sources"], ["--help"]):
         monkeypatch.setattr("sys.stdout", ClosedPipe())

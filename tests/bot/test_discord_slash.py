@@ -200,6 +200,38 @@ async def test_sources_lists_shared_and_this_servers_articles_in_pages(
     assert "Our story" in everything and "Their story" not in everything
 
 
+async def test_sources_opens_at_a_page_and_each_click_reads_one_page(
+    slashbot: NewsBot, fake_engine: Any, knowledge: FakeKnowledge
+) -> None:
+    knowledge.articles = [summary(f"s{i:02d}", f"Story {i}") for i in range(35)]
+    interaction = make_interaction(slashbot, command="sources")
+    await invoke(slashbot, "sources", interaction, page=3)
+
+    [page] = interaction.followup.send.call_args.kwargs["embeds"]
+    assert page.footer.text == "Page 3/4 · newest first" and "Story 20" in (page.description or "")
+    view = interaction.followup.send.call_args.kwargs["view"]
+    assert not view.previous_page.disabled and not view.next_page.disabled
+
+    click = make_interaction(slashbot, command="sources")
+    click.user = interaction.user
+    await view.next_page.callback(click)
+    last = click.response.edit_message.call_args.kwargs["embed"]
+    assert last.footer.text == "Page 4/4 · newest first" and view.next_page.disabled
+    assert fake_engine.sources.call_args.kwargs == {
+        "spaces": (SHARED_SPACE, f"guild-{GUILD}"), "page": 4, "per_page": 10
+    }  # fmt: skip
+
+
+async def test_a_page_past_the_end_is_explained(
+    slashbot: NewsBot, knowledge: FakeKnowledge
+) -> None:
+    knowledge.articles = [summary(f"s{i:02d}", f"Story {i}") for i in range(12)]
+    interaction = make_interaction(slashbot, command="sources")
+    await invoke(slashbot, "sources", interaction, page=9)
+
+    assert followup_texts(interaction) == ["There is no page 9: the articles fill 2 pages."]
+
+
 async def test_only_the_member_who_asked_can_turn_the_pages(
     slashbot: NewsBot, knowledge: FakeKnowledge
 ) -> None:
@@ -217,7 +249,7 @@ async def test_sources_in_a_dm_and_when_empty(slashbot: NewsBot, fake_engine: An
     interaction = make_interaction(slashbot, guild_id=None, command="sources")
     await invoke(slashbot, "sources", interaction)
 
-    fake_engine.sources.assert_called_once_with(spaces=(SHARED_SPACE,))
+    fake_engine.sources.assert_called_once_with(spaces=(SHARED_SPACE,), page=1, per_page=10)
     [page] = all_embeds(interaction)
     assert "I don't know any articles yet" in (page.description or "")
     assert "view" not in interaction.followup.send.call_args.kwargs

@@ -16,13 +16,13 @@ from bot.formatting import (
     check_reply,
     format_answer,
     format_ingest_report,
-    format_sources_pages,
+    format_sources_page,
     masked_link,
     split_text,
     suppress_link_previews,
     text_replies,
 )
-from retrieval.records import SHARED_SPACE, Answer, IngestReport
+from retrieval.records import SHARED_SPACE, Answer, IngestReport, SourcesPage
 from tests.bot.conftest import citation, strike_answer, summary
 
 MARKER = re.compile(r"\[\d+\]")
@@ -198,41 +198,37 @@ def test_check_reply_names_what_is_too_big() -> None:
         check_reply(Reply())
 
 
-def test_sources_are_listed_in_pages_with_outlet_date_title_and_link() -> None:
-    articles = [summary(f"id{i:02d}", f"Story {i}", day=1 + i % 28) for i in range(23)]
+def test_a_page_of_sources_shows_outlet_date_title_and_link() -> None:
+    articles = [summary(f"id{i:02d}", f"Story {i}", day=1 + i % 28) for i in range(10)]
     articles[0] = summary("id00", "Story 0", space="guild-1", day=1)
-    pages = format_sources_pages(articles, shared_space=SHARED_SPACE)
+    page = format_sources_page(SourcesPage(articles, 2, 10, 23), shared_space=SHARED_SPACE)
 
-    assert len(pages) == 3
-    assert [p.footer.text for p in pages] == [f"Page {i}/3 · newest first" for i in (1, 2, 3)]
-    first = (pages[0].description or "").split("\n")
-    assert len(first) == 10
-    assert first[0] == (
+    assert page.title == "Articles I know (23)"
+    assert page.footer.text == "Page 2/3 · newest first"
+    lines = (page.description or "").split("\n")
+    assert len(lines) == 10
+    assert lines[0] == (
         "`id00` · [Harbor Gazette — Story 0 (2026-03-01)](https://example.org/id00) · *this server*"
     )
-    assert first[1].endswith("(https://example.org/id01)")  # shared articles aren't marked
-    assert all(len(p) <= EMBED_TOTAL_LIMIT for p in pages)
+    assert lines[1].endswith("(https://example.org/id01)")  # shared articles aren't marked
+    assert len(page) <= EMBED_TOTAL_LIMIT
 
 
-def test_sources_pages_stay_within_the_description_limit() -> None:
-    articles = [summary(f"id{i}", "A very long title " * 30) for i in range(10)]
+def test_a_page_of_long_sources_stays_within_the_limit_and_keeps_every_article() -> None:
     articles = [
-        a.__class__(
-            **{
-                **a.to_json(),
-                "published_at": a.published_at,
-                "url": "https://example.org/" + "p" * 480,
-            }
+        dataclasses.replace(
+            summary(f"id{i}", "A very long title " * 30), url="https://example.org/" + "p" * 480
         )
-        for a in articles
+        for i in range(10)
     ]
-    pages = format_sources_pages(articles, shared_space=SHARED_SPACE)
-    assert all(len(p.description or "") <= EMBED_DESCRIPTION_LIMIT for p in pages)
-    assert sum((p.description or "").count("\n") + 1 for p in pages) == 10
+    page = format_sources_page(SourcesPage(articles, 1, 10, 10), shared_space=SHARED_SPACE)
+    description = page.description or ""
+    assert len(description) <= EMBED_DESCRIPTION_LIMIT
+    assert [line.split("`")[1] for line in description.split("\n")] == [a.id for a in articles]
 
 
 def test_no_sources_says_how_to_add_some() -> None:
-    [page] = format_sources_pages([], shared_space=SHARED_SPACE)
+    page = format_sources_page(SourcesPage([], 1, 10, 0), shared_space=SHARED_SPACE)
     assert "/ingest" in (page.description or "")
 
 

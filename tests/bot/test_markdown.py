@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from bot.formatting import format_answer, format_forgotten, format_sources_pages
+from bot.formatting import format_answer, format_forgotten, format_sources_page
 from bot.markdown import ZWSP, escape_answer_text, escape_text
-from retrieval.records import SHARED_SPACE, Answer
+from retrieval.records import SHARED_SPACE, Answer, SourcesPage
 from tests.bot.conftest import citation, summary
 
 PHISH = "the official city page](https://phish.example/login)"
@@ -93,7 +93,7 @@ def test_a_refusal_echoing_markdown_is_escaped() -> None:
 
 def test_titles_in_source_lists_and_notices_are_escaped() -> None:
     article = summary("abc", "||Spoiler|| [x](https://phish.example) <@1>")
-    [page] = format_sources_pages([article], shared_space=SHARED_SPACE)
+    page = format_sources_page(SourcesPage([article], 1, 10, 1), shared_space=SHARED_SPACE)
     description = page.description or ""
     assert "](https://example.org/abc)" in description  # our masked link
     assert "[x](https://phish" not in description and "||" not in description

@@ -65,7 +65,7 @@ def test_ingest_reports_and_lists_articles(engine: Engine) -> None:
     report = engine.ingest_articles(stories.ALL)
     assert (report.added, report.updated, report.skipped) == (5, 0, 0)
     assert report.chunks >= 5
-    listed = engine.sources()
+    listed = engine.sources().articles
     assert [s.title for s in listed][0] == "Velmora dockers walk out again"  # newest first
     assert {s.source for s in listed} == {
         "Harbor Gazette",
@@ -93,7 +93,7 @@ def test_changed_article_replaces_its_chunks(filled: Engine) -> None:
     chunks = [c for c in filled.store.iter_chunks("shared") if c.article_id == stories.STORM.id]
     assert chunks and {c.content_hash for c in chunks} == {edited.content_hash}
     assert any("Schools in the region" in c.text for c in chunks)
-    assert len(filled.sources()) == 5
+    assert len(filled.sources().articles) == 5
 
 
 def test_search_sees_a_replaced_article_at_once(filled: Engine) -> None:
@@ -136,13 +136,13 @@ def test_identical_content_under_another_id_is_stored_once(filled: Engine) -> No
     copy = dataclasses.replace(stories.TRAM_VOTE, id="tram-copy")
     report = filled.ingest_articles([copy])
     assert report.skipped == 1
-    assert "tram-copy" not in {s.id for s in filled.sources()}
+    assert "tram-copy" not in {s.id for s in filled.sources().articles}
 
 
 def test_forget_removes_an_article(filled: Engine) -> None:
     gone = filled.forget(stories.STORM.id)
     assert gone.title == "Storm Ardent closes northern highways"
-    assert stories.STORM.id not in {s.id for s in filled.sources()}
+    assert stories.STORM.id not in {s.id for s in filled.sources().articles}
     found = filled.search("Storm Ardent winds")
     assert found and all(p.chunk.article_id != stories.STORM.id for p in found)
     with pytest.raises(ArticleNotFound, match=stories.STORM.id):
@@ -249,13 +249,13 @@ def test_interrupted_ingest_loses_and_duplicates_nothing(
         crashing.ingest_articles([stories.TRAM_VOTE, edited, stories.STORM])
     after_crash = {c.id for c in engine.store.iter_chunks("shared")}
     assert before <= after_crash  # the old version of the edited article is still there
-    assert {s.title for s in engine.sources()} >= {stories.TRAM_VOTE.title}
+    assert {s.title for s in engine.sources().articles} >= {stories.TRAM_VOTE.title}
 
     report = engine.ingest_articles([stories.TRAM_VOTE, edited, stories.STORM])
     assert (report.added, report.updated, report.skipped) == (1, 1, 1)
     chunks = list(engine.store.iter_chunks("shared"))
     assert len(chunks) == len({c.id for c in chunks})
-    assert len(engine.sources()) == 4
+    assert len(engine.sources().articles) == 4
     edited_chunks = [c for c in chunks if c.article_id == stories.PORT_STRIKE.id]
     assert {c.content_hash for c in edited_chunks} == {edited.content_hash}
 
@@ -270,7 +270,7 @@ def test_a_store_embedded_with_another_model_is_refused_clearly(
         engine.search("Velmora dock workers strike")
     with pytest.raises(ConfigError, match=message):
         engine.ingest_articles([dataclasses.replace(stories.STORM, body="Winds eased.")])
-    assert len(engine.sources()) == 5  # listing and forgetting need no vectors
+    assert len(engine.sources().articles) == 5  # listing and forgetting need no vectors
     same = settings.model_copy(update={"embedding_model": "sentence-transformers/all-MiniLM-L6-v2"})
     assert Engine(same, embedder=embedder).search("Velmora dock workers strike")  # type: ignore[arg-type]
 
@@ -388,7 +388,7 @@ def test_an_answer_from_a_file_without_source_names_the_file(
         str(note.resolve()),
     )
     assert "harbour-notes.txt reported" in answer.text
-    assert [s.source for s in engine.sources()] == ["harbour-notes.txt"]
+    assert [s.source for s in engine.sources().articles] == ["harbour-notes.txt"]
 
 
 def test_a_slow_download_does_not_hold_up_forget_or_other_ingests(engine: Engine) -> None:
@@ -419,7 +419,7 @@ def test_a_slow_download_does_not_hold_up_forget_or_other_ingests(engine: Engine
     finally:
         release.set()
         slow.join(10)
-    assert [a.id for a in engine.sources(spaces=("guild-1",))] == [stories.STORM.id]
+    assert [a.id for a in engine.sources(spaces=("guild-1",)).articles] == [stories.STORM.id]
 
 
 def test_two_ingests_of_one_article_at_once_store_it_once(engine: Engine) -> None:
@@ -439,6 +439,6 @@ def test_two_ingests_of_one_article_at_once_store_it_once(engine: Engine) -> Non
     release.set()
     slow.join(10)
     assert (first.added, reports[0].added, reports[0].skipped) == (1, 0, 1)
-    assert len(engine.sources()) == 1
+    assert len(engine.sources().articles) == 1
     chunks = engine.store.count("shared")
     assert chunks == first.chunks

@@ -24,7 +24,7 @@ def follow(poller: FeedPoller, server: FeedServer, *stories: int, every: int = 6
 
 
 def titles(engine: Engine) -> list[str]:
-    return sorted(a.title for a in engine.sources())
+    return sorted(a.title for a in engine.sources().articles)
 
 
 def test_first_poll_stores_every_entry_without_announcing(
@@ -84,7 +84,7 @@ def test_a_republished_entry_is_neither_stored_twice_nor_announced(
     clock.advance(61)
     [result] = poller.poll_due()
     assert result.answered and result.added == [] and result.updated == 0
-    assert len(feed_engine.sources()) == 2
+    assert len(feed_engine.sources().articles) == 2
     assert poller.registry.stories_to_announce() == []
 
 
@@ -93,13 +93,13 @@ def test_an_entry_whose_text_changed_replaces_its_article(
 ) -> None:
     follow(poller, server, 1)
     poller.poll_due()
-    [before] = feed_engine.sources()
+    [before] = feed_engine.sources().articles
     server.pages["/page/1"] = server.pages["/page/1"].replace("debated", "rejected")
     server.feeds[PATH] = rss("Harbor Gazette", [story(1, summary="Corrected: the vote failed.")])
     clock.advance(61)
     [result] = poller.poll_due()
     assert result.updated == 1 and result.added == []
-    [after] = feed_engine.sources()
+    [after] = feed_engine.sources().articles
     assert after.id == before.id
     assert "rejected" in feed_engine.search("council rejected")[0].chunk.text
     assert poller.registry.stories_to_announce() == []
@@ -127,7 +127,7 @@ def test_failures_back_off_then_fail_then_pause_and_a_success_resets(
     assert (paused.status, paused.consecutive_failures, paused.last_error) == (
         "paused", 10, "the server answered HTTP 500 Internal Server Error",
     )  # fmt: skip
-    assert paused.articles == 2 and len(feed_engine.sources()) == 2  # nothing was lost
+    assert paused.articles == 2 and len(feed_engine.sources().articles) == 2  # nothing was lost
     assert [f.url for f in poller.registry.pause_notices()] == [url]
     poller.registry.notified(paused)
     assert poller.registry.pause_notices() == []
@@ -152,7 +152,7 @@ def test_a_feed_that_shrinks_or_vanishes_loses_no_article(
     clock.advance(200)
     [result] = poller.poll_due()
     assert not result.answered
-    assert len(feed_engine.sources()) == 3
+    assert len(feed_engine.sources().articles) == 3
 
 
 def test_a_slow_feed_fails_within_the_deadline_and_does_not_hold_up_the_others(
@@ -192,7 +192,7 @@ def test_a_restart_posts_nothing_twice_and_misses_nothing(
     [result] = second.poll_due()
     assert result.added == [story(3)["title"]]
     assert [s.title for s in second.registry.stories_to_announce()] == [story(3)["title"]]
-    assert len(second.engine.sources()) == 3
+    assert len(second.engine.sources().articles) == 3
 
 
 def test_retention_forgets_old_feed_articles(

@@ -127,7 +127,7 @@ def test_a_running_process_answers_while_others_ingest_in_parallel_and_forget(
         assert "Hollin observatory names its new telescope" in running.cited(OBSERVATORY_Q)
         assert "Quarrington library reopens after flood repairs" in running.cited(LIBRARY_Q)
 
-        listed = json.loads(newsbot(env, "sources", "--json").stdout)
+        listed = json.loads(newsbot(env, "sources", "--json").stdout)["articles"]
         assert len(listed) == 3
         library_id = next(s["id"] for s in listed if s["title"].startswith("Quarrington"))
         assert newsbot(env, "forget", library_id).returncode == 0

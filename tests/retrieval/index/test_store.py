@@ -45,16 +45,18 @@ def test_articles_are_listed_and_counted_per_space(settings: Settings, embedder:
     stored(store, embedder, stories.TRAM_VOTE, space="guild-1")
 
     assert store.count("shared") == len(storm)
-    assert set(store.stored_articles("shared")) == {stories.STORM.id}
-    entry = store.stored_articles("shared")[stories.STORM.id]
+    ids = [stories.STORM.id, stories.TRAM_VOTE.id]
+    assert set(store.stored("shared", ids)) == {stories.STORM.id}
+    entry = store.stored("shared", ids)[stories.STORM.id]
     assert (entry.content_hash, entry.chunks) == (stories.STORM.content_hash, len(storm))
-    [summary] = store.summaries("guild-1")
+    [summary], total = store.articles(["guild-1"], 0, 10)
+    assert total == 1
     assert (summary.id, summary.title, summary.space) == (
         stories.TRAM_VOTE.id,
         "Brenholt council approves northern tram line",
         "guild-1",
     )
-    assert store.summaries("never-used") == [] and store.count("never-used") == 0
+    assert store.articles(["never-used"], 0, 10) == ([], 0) and store.count("never-used") == 0
 
 
 def test_deleting_keeps_the_new_version_of_a_replaced_article(

@@ -33,11 +33,13 @@ def test_bookkeeping_reads_pages_at_any_number_of_articles(
     engine = paged_engine(settings, embedder)  # pages of 2 rows: 5 articles take 3 pages
     engine.ingest_articles(stories.ALL)
 
-    assert set(engine.store.stored_articles("shared")) == {a.id for a in stories.ALL}
-    assert {s.title for s in engine.sources()} == {a.title for a in stories.ALL}
+    assert set(engine.store.stored("shared", [a.id for a in stories.ALL])) == {
+        a.id for a in stories.ALL
+    }
+    assert {s.title for s in engine.sources().articles} == {a.title for a in stories.ALL}
     assert engine.ingest_articles(stories.ALL).skipped == 5
     engine.forget(stories.STORM.id)
-    assert len(engine.sources()) == 4
+    assert len(engine.sources().articles) == 4
     assert {c.article_id for c in engine.store.iter_chunks("shared")} == {
         a.id for a in stories.ALL if a is not stories.STORM
     }
@@ -86,12 +88,12 @@ def test_an_update_interrupted_between_its_two_steps_heals_on_the_next_ingest(
     chunks = chunk_article(edited, max_words=settings.chunk_words)
     # the crash: the new version is stored, the old one not yet removed
     engine.store.add_chunks("shared", chunks, embedder.encode([c.embed_text for c in chunks]))
-    assert len(engine.store.summaries("shared")) == 3  # two versions of the storm article
+    assert engine.store.articles(["shared"], 0, 10)[1] == 3  # two versions of the storm article
 
     report = engine.ingest_articles([edited, stories.TRAM_VOTE])
 
     assert (report.added, report.updated, report.skipped) == (0, 0, 2)
-    assert len(engine.sources()) == 2
+    assert len(engine.sources().articles) == 2
     storm = [c for c in engine.store.iter_chunks("shared") if c.article_id == edited.id]
     assert {c.content_hash for c in storm} == {edited.content_hash}
     assert any("Roads reopened." in p.chunk.text for p in engine.search("Did roads reopen?"))
@@ -200,4 +202,4 @@ def test_a_server_that_is_down_at_start_is_unavailable_not_empty(tmp_path: Path)
     )  # type: ignore[call-arg]
     store = Store(settings)  # opens nothing yet
     with pytest.raises(StoreUnavailable, match=f"unreachable at 127.0.0.1:{port}"):
-        store.summaries("shared")
+        store.catch_up("shared")

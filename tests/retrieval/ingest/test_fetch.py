@@ -348,7 +348,7 @@ def test_a_discord_ingest_stores_nothing_from_a_private_redirect(
         f"{site.origin}/story: refused: 127.0.0.1 is a loopback address "
         "(see NEWSBOT_ALLOWED_PRIVATE_HOSTS)"
     ]
-    assert engine.sources(spaces=("guild-1",)) == []
+    assert engine.sources(spaces=("guild-1",)).articles == []
 
 
 def test_https_to_a_pinned_address_checks_the_certificate_of_the_name(
