@@ -3,11 +3,14 @@
 In a large space a question's common words have postings in most documents ("million"
 in every one of a million chunks), yet they add almost nothing to any score. `top` finds
 the k best documents without scoring every posting (MaxScore): no document gets more
-from a term than its weight, idf * (k1 + 1), so once the k-th best score found so far
+from a term than its bound (see `Term`), so once the k-th best score found so far
 beats what the remaining terms could add together, documents without any of the terms
 scored so far are out; the remaining terms are only looked up for the documents still
 in the race. Scores are summed in the order `scores` sums them, so the k documents and
-their scores are exactly those of scoring everything.
+their scores are exactly those of scoring everything (ties: the lower row first).
+
+At a million synthetic chunks (bench/scale_big.py's corpus, every query word in 0.5 to
+100 % of the chunks) the top 20 took 19-24 ms of CPU against 54-70 ms for every score.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ Segment = tuple[np.ndarray, np.ndarray]  # (documents ascending, term frequencie
 Allowed = Callable[[np.ndarray], np.ndarray]  # rows -> which of them may be found
 
 SLACK = 1e-4  # relative margin on every bound, for float32 rounding in the partial sums
-PROBES = 512  # fully score up to this many of the best partial scores to raise the bar
+PROBES = 128  # fully score up to this many of the best partial scores to raise the bar
 LOOKUP_COST = 16  # a posting looked up by binary search costs about this many scattered
 
 
@@ -150,7 +153,6 @@ class BM25Query:
             else:
                 partial[rows] += self._lookup(term, rows)
             rows = rows[partial[rows] >= bar * (1 - SLACK) - rest[n]]
-            bar = max(bar, self._bar(rows, partial[rows], k, None))
         exact = self.scores_of(rows)
         rows, exact = rows[exact > 0], exact[exact > 0]
         best = np.lexsort((rows, -exact))[:k]
