@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from retrieval.index.arrays import GrowingArray
+from retrieval.index.bm25_query import BM25Query, Segment, Term
 from retrieval.text.words import tokenize
 
 
@@ -33,11 +34,13 @@ class BM25Index:
         self._offsets = np.zeros(1, dtype=np.int64)
         self._docs = np.zeros(0, dtype=np.int32)
         self._tfs = np.zeros(0, dtype=np.uint16)
-        self._pending: dict[str, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
+        self._pending: dict[str, list[Segment]] = defaultdict(list)
         self._lengths = GrowingArray(np.float32)
         self._alive = GrowingArray(np.bool_)
         self._alive_count = 0
         self._alive_length = 0.0
+        self._df: dict[str, int] = {}  # live documents per term, while some are retired
+        self._extreme: dict[str, tuple[int, int, float]] = {}  # see `_extremes`
         self.add(texts)
 
     @classmethod
@@ -120,6 +123,7 @@ class BM25Index:
         self._alive.extend(np.ones(len(texts), dtype=np.bool_))
         self._alive_count += len(texts)
         self._alive_length += float(lengths.sum())
+        self._df.clear()
 
     def remove(self, docs: Sequence[int]) -> None:
         alive = self._alive.values
@@ -128,60 +132,84 @@ class BM25Index:
                 alive[doc] = False
                 self._alive_count -= 1
                 self._alive_length -= float(self._lengths.values[doc])
+        self._df.clear()
 
-    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """The term's (documents, term frequencies): its flat slice and pending segments."""
+    def _segments(self, term: str) -> tuple[Segment, ...]:
+        """The term's postings: its flat slice and its pending segments (merged into one),
+        each sorted by document, the flat ones first."""
         number = self._vocab.get(term)
         pending = self._pending.get(term)
-        if number is None and not pending:
-            return None
+        if pending and len(pending) > 1:
+            merged = (
+                np.concatenate([d for d, _ in pending]),
+                np.concatenate([t for _, t in pending]),
+            )
+            pending[:] = [merged]
         segments = list(pending or [])
-        if len(segments) > 1:
-            docs = np.concatenate([d for d, _ in segments])
-            segments[:] = [(docs, np.concatenate([t for _, t in segments]))]
-            self._pending[term] = list(segments)
-        if number is None:
-            return segments[0]
-        begin, end = int(self._offsets[number]), int(self._offsets[number + 1])
-        flat = (self._docs[begin:end], self._tfs[begin:end])
+        if number is not None:
+            begin, end = int(self._offsets[number]), int(self._offsets[number + 1])
+            segments.insert(0, (self._docs[begin:end], self._tfs[begin:end]))
+        return tuple(segments)
+
+    def _postings(self, term: str) -> Segment | None:
+        """The term's (documents, term frequencies) as one pair of arrays."""
+        segments = self._segments(term)
         if not segments:
-            return flat
-        return np.concatenate([flat[0], segments[0][0]]), np.concatenate([flat[1], segments[0][1]])
+            return None
+        if len(segments) == 1:
+            return segments[0]
+        return np.concatenate([d for d, _ in segments]), np.concatenate([t for _, t in segments])
 
     def idf(self, term: str) -> float:
-        postings = self._postings(term)
-        return self._idf(postings[0]) if postings is not None else 0.0
+        return self._idf(term, self._segments(term))
 
-    def _idf(self, docs: np.ndarray) -> float:
+    def _idf(self, term: str, segments: tuple[Segment, ...]) -> float:
         # Nothing retired (the usual case): every posting counts, no gather over them.
-        everyone = self._alive_count == len(self)
-        df = len(docs) if everyone else int(np.count_nonzero(self._alive.values[docs]))
+        if self._alive_count == len(self):
+            df = sum(len(docs) for docs, _ in segments)
+        elif (df := self._df.get(term, -1)) < 0:  # counted once until the next write
+            alive = self._alive.values
+            df = self._df[term] = sum(int(np.count_nonzero(alive[d])) for d, _ in segments)
         n = max(self._alive_count, 1)
         return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
+    def _extremes(self, term: str, segments: tuple[Segment, ...]) -> tuple[int, float]:
+        """The highest term frequency and the shortest document length in the term's
+        postings, retired ones included (they only grow: the postings only grow at the
+        end, so each is read once, when a query first needs it)."""
+        covered, top_tf, shortest = self._extreme.get(term, (0, 0, math.inf))
+        lengths = self._lengths.values
+        for docs, tfs in segments:
+            if covered >= len(docs):
+                covered -= len(docs)
+                continue
+            top_tf = max(top_tf, int(tfs[covered:].max()))
+            shortest = min(shortest, float(lengths[docs[covered:]].min()))
+            covered = 0
+        self._extreme[term] = (sum(len(d) for d, _ in segments), top_tf, shortest)
+        return top_tf, shortest
+
+    def query(self, query: str) -> BM25Query:
+        """The query's terms (those that occur, sorted) with their weights, for scoring."""
+        terms = []
+        for term in sorted(set(tokenize(query))):
+            segments = self._segments(term)
+            idf = self._idf(term, segments) if segments else 0.0
+            if idf > 0:
+                top_tf, shortest = self._extremes(term, segments)
+                terms.append(Term(segments, np.float32(idf * (self.k1 + 1)), top_tf, shortest))
+        average = max(self._alive_length / self._alive_count, 1.0) if self._alive_count else 1.0
+        return BM25Query(
+            terms if self._alive_count else [],
+            self._lengths.values,
+            None if self._alive_count == len(self) else self._alive.values,
+            scale=np.float32(self.k1 * self.b / average),
+            base=np.float32(self.k1 * (1 - self.b)),
+        )
+
     def scores(self, query: str) -> np.ndarray:
         """The BM25 score of every document (zero where no term matches or retired)."""
-        scores = np.zeros(len(self), dtype=np.float32)
-        if not self._alive_count:
-            return scores
-        average = max(self._alive_length / self._alive_count, 1.0)
-        norm: np.ndarray | None = None  # per document, computed once for all the terms
-        for term in sorted(set(tokenize(query))):
-            postings = self._postings(term)
-            if postings is None:
-                continue
-            docs, counts = postings
-            idf = self._idf(docs)
-            if idf <= 0:
-                continue
-            if norm is None:
-                scale = np.float32(self.k1 * self.b / average)
-                norm = self._lengths.values * scale + np.float32(self.k1 * (1 - self.b))
-            tfs = counts.astype(np.float32)
-            scores[docs] += np.float32(idf * (self.k1 + 1)) * tfs / (tfs + norm[docs])
-        if self._alive_count != len(self):
-            scores[~self._alive.values] = 0.0
-        return scores
+        return self.query(query).scores()
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

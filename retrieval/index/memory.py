@@ -186,8 +186,9 @@ class SpaceIndex:
         """The `dense` nearest chunks and the `lexical` best BM25 matches, with the BM25
         score of every chunk found either way. With `nearest` (the ids an approximate
         index found nearest), those are the dense candidates and no vector is scanned."""
-        allowed = self._allowed(max_day)
+        may_find = None if max_day is None else (lambda rows: self._days.values[rows] <= max_day)
         if nearest is None:
+            allowed = self._allowed(max_day)
             candidates = np.flatnonzero(allowed)
             if 2 * len(candidates) < len(allowed):  # few may be found: read only those rows
                 similarity = self._vectors.take(candidates) @ query
@@ -196,17 +197,19 @@ class SpaceIndex:
                 similarity = self._vectors.dot(query)
                 similarity[~allowed] = -np.inf
                 rows = set(top_rows(similarity + 2.0, dense).tolist())  # shifted: wants > 0
-        else:
-            found = (self._rows.get(cid) for cid in nearest)
-            rows = {row for row in found if row is not None and allowed[row]}
-        bm25 = self.lexical.scores(query_text) if lexical > 0 else np.zeros(len(allowed))
-        bm25[~allowed] = 0.0
-        rows.update(top_rows(bm25, lexical).tolist())
-        hits, scores = [], {}
+        else:  # no per-row work: only the rows the approximate index found are checked
+            found = np.array([r for r in map(self._rows.get, nearest) if r is not None], np.int64)
+            rows = set(found[may_find(found)].tolist() if may_find else found.tolist())
+        terms = self.lexical.query(query_text if lexical > 0 else "")
+        rows.update(terms.top(lexical, may_find)[0].tolist())
         ordered = np.array(sorted(rows), dtype=np.int64)
-        for row, vector in zip(ordered.tolist(), self._vectors.take(ordered), strict=True):
+        bm25 = terms.scores_of(ordered)
+        hits, scores = [], {}
+        for row, vector, score in zip(
+            ordered.tolist(), self._vectors.take(ordered), bm25.tolist(), strict=True
+        ):
             chunk = self._chunks[row]
             assert chunk is not None  # only live rows are allowed
             hits.append(Hit(chunk, float(vector @ query), vector))
-            scores[chunk.id] = float(bm25[row])
+            scores[chunk.id] = score
         return hits, scores

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from retrieval.index.bm25 import BM25Index, top_rows
+from retrieval.index.bm25_query import BM25Query, Term
 from retrieval.text.words import tokenize
 
 
@@ -73,3 +74,73 @@ def test_top_rows_keeps_positive_scores_best_first() -> None:
     assert top_rows(scores, 3).tolist() == [3, 1, 4]
     assert top_rows(scores, 10).tolist() == [3, 1, 4]
     assert top_rows(scores, 0).tolist() == []
+
+
+def random_index(seed: int) -> tuple[BM25Index, list[str]]:
+    """A random corpus over a small Zipf-like vocabulary (so some terms are in almost
+    every document and copies tie), part of it frozen as a snapshot is, part pending,
+    some documents retired; and queries over the same words."""
+    rng = np.random.default_rng(seed)
+    words = [f"w{n}" for n in range(60)]
+    odds = 1.0 / np.arange(1, len(words) + 1) ** 1.1
+    odds /= odds.sum()
+
+    def texts(count: int) -> list[str]:
+        made = [" ".join(rng.choice(words, size=rng.integers(1, 30), p=odds)) for _ in range(count)]
+        return made + made[: count // 5]  # copies: equal scores, ties broken by row
+
+    frozen = BM25Index(texts(int(rng.integers(50, 400))))
+    index = BM25Index.from_arrays(*frozen.frozen())
+    for _ in range(int(rng.integers(0, 4))):
+        index.add(texts(int(rng.integers(1, 80))))
+    index.remove(
+        rng.choice(len(index), size=int(rng.integers(0, len(index) // 3)), replace=False).tolist()
+    )
+    queries = [" ".join(rng.choice(words, size=rng.integers(1, 9), p=odds)) for _ in range(30)]
+    return index, queries + ["w0 w1 w2", "w59", "nothing matches"]
+
+
+def reference_top(index: BM25Index, query: str, k: int, allowed: np.ndarray) -> list[int]:
+    """Scoring every document, then the k best allowed ones (ties: lower row first)."""
+    scores = np.where(allowed, index.scores(query), 0.0)
+    order = np.lexsort((np.arange(len(scores)), -scores))
+    return [int(row) for row in order[:k] if scores[row] > 0]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_top_is_the_top_of_scoring_everything(seed: int) -> None:
+    index, queries = random_index(seed)
+    rng = np.random.default_rng(seed + 100)
+    days = rng.integers(0, 10, size=len(index))
+    for query in queries:
+        terms = index.query(query)
+        everything = index.scores(query)
+        for k, max_day in ((1, None), (5, None), (20, 4), (20, None), (500, 7)):
+            allowed = index.live & (days <= max_day if max_day is not None else True)
+            rows, scores = terms.top(
+                k, None if max_day is None else lambda r, d=max_day: days[r] <= d
+            )
+            assert rows.tolist() == reference_top(index, query, k, allowed), (query, k, max_day)
+            assert scores.tolist() == everything[rows].tolist()  # bit for bit: summed alike
+        rows = np.sort(rng.choice(len(index), size=min(40, len(index)), replace=False))
+        assert terms.scores_of(rows).tolist() == everything[rows].tolist()
+
+
+def test_top_skips_the_postings_of_words_in_every_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "million" is in every document and scores almost nothing: it is only looked up for
+    # the few documents that can still make the top 2, never scored over all of them.
+    texts = [f"harbour million story {n}" for n in range(2000)] + ["tram million vote"] * 3
+    index = BM25Index(texts)
+    scored: list[int] = []
+    contribution = BM25Query._contribution
+
+    def counted(self: BM25Query, term: Term, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
+        scored.append(len(docs))
+        return contribution(self, term, docs, tfs)
+
+    monkeypatch.setattr(BM25Query, "_contribution", counted)
+    rows, _ = index.query("tram million").top(2)
+    assert rows.tolist() == [2000, 2001]
+    assert sum(scored) < 100
