@@ -57,6 +57,12 @@ class Candidate:
     missing_names: float  # share of the question's names its passage never mentions
 
 
+def versions(question: str, a: Candidate, b: Candidate, cosine: float) -> bool:
+    """Whether two candidate sentences are two versions of one report (disagreement.py)."""
+    published = (a.chunk.published_at, b.chunk.published_at)
+    return disagreement.versions(question, a.text, b.text, float(cosine), published)
+
+
 @dataclass(frozen=True, slots=True)
 class Scored:
     candidates: list[Candidate]
@@ -164,13 +170,7 @@ class ExtractiveAnswerer:
         disagree = disagreement.disagrees(
             question,
             [(c.chunk.article_id, c.text) for c in chosen],
-            related=lambda i, j: disagreement.versions(
-                question,
-                chosen[i].text,
-                chosen[j].text,
-                float(vectors[i] @ vectors[j]),
-                (chosen[i].chunk.published_at, chosen[j].chunk.published_at),
-            ),
+            related=lambda i, j: versions(question, chosen[i], chosen[j], vectors[i] @ vectors[j]),
         )
         lines = [_attributed(c) for c in citations]
         text = "\n".join([disagreement.HEADLINE, *lines] if disagree else lines)
@@ -355,12 +355,8 @@ class ExtractiveAnswerer:
             text=lambda i: candidates[i].text,
             article=lambda i: candidates[i].chunk.article_id,
             max_quotes=cfg.max_quotes,
-            related=lambda i, j: disagreement.versions(
-                query,
-                candidates[i].text,
-                candidates[j].text,
-                float(sentences[i] @ sentences[j]),
-                (candidates[i].chunk.published_at, candidates[j].chunk.published_at),
+            related=lambda i, j: versions(
+                query, candidates[i], candidates[j], sentences[i] @ sentences[j]
             ),
         )
         return [candidates[i] for i in picked]
