@@ -60,6 +60,12 @@ class AppendedRows:
     def extend(self, rows: np.ndarray) -> None:
         self.tail.extend(rows)
 
+    def still(self) -> AppendedRows:
+        """The rows as they are now, unchanged by later appends (nothing is copied)."""
+        copy = AppendedRows(self.base)
+        copy.tail = GrowingArray.wrap(self.tail.values)
+        return copy
+
     def take(self, rows: np.ndarray) -> np.ndarray:
         """The given rows, in that order (a copy)."""
         rows = np.asarray(rows, dtype=np.int64)

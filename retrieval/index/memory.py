@@ -78,8 +78,7 @@ class SpaceIndex:
         copy = SpaceIndex(self.dimension)
         copy._chunks = self._chunks.still()
         copy._ids = list(self._ids)
-        copy._vectors = AppendedRows(self._vectors.base)
-        copy._vectors.tail = GrowingArray.wrap(self._vectors.tail.values)
+        copy._vectors = self._vectors.still()
         copy._days = GrowingArray.wrap(self._days.values)
         copy.lexical = self.lexical.still()
         return copy
