@@ -3,8 +3,8 @@
     python bench/plot_scale_big.py [docs/benchmarks/scale_big.jsonl]
 
 The file holds one `scale_big.py --json` object a line (local and `--server` runs at
-several sizes); the plot shows restart to first answer, resident memory and `ask`
-latency against the number of chunks.
+several sizes; a re-measurement is appended after the run it repeats). The plot shows
+restart to first answer, resident memory and `ask` latency against the number of chunks.
 """
 
 from __future__ import annotations

@@ -106,7 +106,8 @@ def plot_scale(rows: Sequence[dict[str, float]], path: Path, title: str) -> None
 def plot_scale_big(rows: Sequence[dict[str, float]], path: Path, title: str) -> None:
     """One large space against its size, local store and Chroma server: restart to the
     first answer, resident memory, and `ask` latency (p50 solid, p95 dashed); the dotted
-    lines are issue 13's targets at a million chunks."""
+    lines are issue 13's targets at a million chunks. Of several runs of one size and store,
+    the last one is drawn."""
     panels = [
         ("restart: first answer (s)", ["restart_first_answer_s"], [10]),
         ("resident memory after restart (MB)", ["rss_mb"], [3000]),
@@ -115,8 +116,8 @@ def plot_scale_big(rows: Sequence[dict[str, float]], path: Path, title: str) -> 
     fig, axes = plt.subplots(1, len(panels), figsize=(13, 3.6))
     for ax, (name, keys, targets) in zip(axes, panels, strict=True):
         for server, color in ((False, "tab:blue"), (True, "tab:orange")):
-            mine = [r for r in rows if bool(r["server"]) == server]
-            mine.sort(key=lambda r: r["chunks"])
+            latest = {r["chunks"]: r for r in rows if bool(r["server"]) == server}
+            mine = [latest[n] for n in sorted(latest)]  # a later run of a size replaces it
             for key, style in zip(keys, ("-", "--"), strict=False):
                 if mine:
                     ax.plot(
