@@ -85,6 +85,11 @@ class AppendedRows:
             parts.append(self.tail.values @ vector)
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
+    def since(self, first: int) -> np.ndarray:
+        """Rows `first` on, appended after the base (a view: they are not copied)."""
+        assert first >= len(self.base), "the base's rows are a snapshot's already"
+        return self.tail.values[first - len(self.base) :]
+
     def parts(self) -> list[np.ndarray]:
         """The rows as consecutive arrays (base first), for writing them out."""
         return [self.base, self.tail.values] if self.tail.size else [self.base]

@@ -35,6 +35,19 @@ def decode(data: bytes) -> Chunk:
     )  # fmt: skip
 
 
+def decoded(blob: np.ndarray, offsets: np.ndarray) -> list[Chunk | None]:
+    """The chunks `ChunkTable.encoded_since` encoded (None for an empty, removed row)."""
+    bounds = zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
+    return [decode(blob[a:b].tobytes()) if b > a else None for a, b in bounds]
+
+
+def _encoded(chunks: Sequence[Chunk | None]) -> tuple[np.ndarray, np.ndarray]:
+    """(blob, sizes) of the chunks, one after the other; a removed one takes no bytes."""
+    rows = [encode(chunk) if chunk else b"" for chunk in chunks]
+    blob = np.frombuffer(b"".join(rows), dtype=np.uint8)
+    return blob, np.array([len(row) for row in rows], dtype=np.int64)
+
+
 class ChunkTable:
     """Row n's chunk: encoded in `blob[offsets[n]:offsets[n + 1]]` for the first rows,
     a `Chunk` in a list for the rest. A removed row holds nothing."""
@@ -54,7 +67,7 @@ class ChunkTable:
         """Memory held (the blob counts: a search may page any of it in)."""
         return self._blob.nbytes + self._offsets.nbytes + 2000 * len(self._added)
 
-    def extend(self, chunks: Sequence[Chunk]) -> None:
+    def extend(self, chunks: Sequence[Chunk | None]) -> None:
         self._added.extend(chunks)
 
     def remove(self, row: int) -> None:
@@ -88,8 +101,13 @@ class ChunkTable:
         starts = np.concatenate([[0], kept_end]).astype(np.int64)
         ends = np.concatenate([self._offsets[removed], [self._offsets[-1]]]).astype(np.int64)
         parts = [self._blob[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-        added = [encode(chunk) if chunk else b"" for chunk in self._added]
-        parts.append(np.frombuffer(b"".join(added), dtype=np.uint8))
-        sizes = np.concatenate([sizes, [len(a) for a in added]]).astype(np.int64)
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return [part for part in parts if len(part)] or [parts[-1]], offsets
+        added, added_sizes = _encoded(self._added)
+        parts.append(added)
+        offsets = np.concatenate([[0], np.cumsum(np.concatenate([sizes, added_sizes]))])
+        return [part for part in parts if len(part)] or [parts[-1]], offsets.astype(np.int64)
+
+    def encoded_since(self, first: int) -> tuple[np.ndarray, np.ndarray]:
+        """(blob, offsets) of rows `first` on: rows added since the blob was loaded."""
+        assert first >= self._encoded, "the blob's rows are a snapshot's already"
+        blob, sizes = _encoded(self._added[first - self._encoded :])
+        return blob, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
