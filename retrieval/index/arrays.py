@@ -27,6 +27,8 @@ class GrowingArray:
         return self._data[: self.size]
 
     def extend(self, rows: np.ndarray) -> None:
+        if not len(rows):  # nothing to write, even into a read-only (mapped) array
+            return
         needed = self.size + len(rows)
         if needed > len(self._data):
             grown = np.zeros(

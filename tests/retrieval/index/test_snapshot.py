@@ -173,7 +173,11 @@ def test_removals_and_replacements_across_deltas_reopen_as_the_index(tmp_path: P
         assert snapshot.save(index.still(), tmp_path, version)
         reopened = opened(tmp_path, version)
         assert same(reopened, index)
-    assert len(parts(tmp_path)) == 4
+    index.remove(["m30001"])
+    assert snapshot.save(index.still(), tmp_path, 5)  # a delta of no rows, one removal
+    reopened = opened(tmp_path, 5)
+    assert same(reopened, index) and "m30001" not in reopened
+    assert [p["rows"] for p in parts(tmp_path)] == [500, 6, 6, 6, 0]  # 4 new, 2 replaced a round
     assert "m30000" in reopened and "m3" not in reopened and "m10001" not in reopened
     hits, _ = reopened.search(unit(*[1.0] * 32), "replaced", dense=0, lexical=9, max_day=None)
     assert sorted(h.chunk.id for h in hits) == sorted(
