@@ -16,7 +16,7 @@ import numpy as np
 
 from retrieval.index.arrays import AppendedRows, GrowingArray
 from retrieval.index.bm25 import BM25Index, top_rows
-from retrieval.index.chunks import ChunkTable, decoded
+from retrieval.index.chunks import ChunkTable, split
 from retrieval.index.store import date_ord
 from retrieval.records import Chunk
 
@@ -93,7 +93,7 @@ class SpaceIndex:
         """Append the rows `changes_since` returned (copied into memory), then retire the
         rows it lists as removed."""
         first = len(self._ids)
-        self._chunks.extend(decoded(arrays["blob"], arrays["blob_offsets"]))
+        self._chunks.extend(split(arrays["blob"], arrays["blob_offsets"]))
         self._ids.extend(ids)
         self._rows.update((cid, first + n) for n, cid in enumerate(ids))
         self._vectors.extend(arrays["vectors"])
