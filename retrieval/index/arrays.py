@@ -27,6 +27,8 @@ class GrowingArray:
         return self._data[: self.size]
 
     def extend(self, rows: np.ndarray) -> None:
+        if not len(rows):  # nothing to write, even into a read-only (mapped) array
+            return
         needed = self.size + len(rows)
         if needed > len(self._data):
             grown = np.zeros(
@@ -84,6 +86,11 @@ class AppendedRows:
         if self.tail.size:
             parts.append(self.tail.values @ vector)
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def since(self, first: int) -> np.ndarray:
+        """Rows `first` on, appended after the base (a view: they are not copied)."""
+        assert first >= len(self.base), "the base's rows are a snapshot's already"
+        return self.tail.values[first - len(self.base) :]
 
     def parts(self) -> list[np.ndarray]:
         """The rows as consecutive arrays (base first), for writing them out."""

@@ -22,10 +22,10 @@ class BM25Index:
     """BM25 over documents numbered 0, 1, 2... in the order they were added.
 
     Postings live in flat arrays (CSR: a vocabulary of term numbers, `offsets`, `docs`,
-    `tfs`), as loaded from a snapshot; documents added since are pending segments per
-    term, merged into a term's postings the first time a query needs it and into the
-    flat arrays by `frozen` (when a snapshot is written). Retired documents keep their
-    number and no longer score or count.
+    `tfs`), as loaded from a snapshot's base; documents added since (or loaded from its
+    later parts) are pending segments per term, merged into a term's postings the first
+    time a query needs it and into the flat arrays by `frozen` (when a whole snapshot is
+    written). Retired documents keep their number and no longer score or count.
     """
 
     def __init__(self, texts: Sequence[str] = (), *, k1: float = 1.2, b: float = 0.75) -> None:
@@ -34,6 +34,7 @@ class BM25Index:
         self._offsets = np.zeros(1, dtype=np.int64)
         self._docs = np.zeros(0, dtype=np.int32)
         self._tfs = np.zeros(0, dtype=np.uint16)
+        self._flat_rows = 0  # the flat postings are of documents before this one
         self._pending: dict[str, list[Segment]] = defaultdict(list)
         self._lengths = GrowingArray(np.float32)
         self._alive = GrowingArray(np.bool_)
@@ -50,6 +51,7 @@ class BM25Index:
         index._vocab = {term: n for n, term in enumerate(terms)}
         index._offsets, index._docs, index._tfs = arrays["offsets"], arrays["docs"], arrays["tfs"]
         index._lengths = GrowingArray.wrap(arrays["lengths"])
+        index._flat_rows = len(arrays["lengths"])
         index._alive = GrowingArray.wrap(np.array(arrays["alive"], dtype=np.bool_))
         alive = index._alive.values
         index._alive_count = int(np.count_nonzero(alive))
@@ -60,8 +62,8 @@ class BM25Index:
         """A copy to freeze while this index takes writes: the flat postings and lengths
         are shared (never written in place), liveness and pending segments copied."""
         copy = BM25Index(k1=self.k1, b=self.b)
-        copy._vocab, copy._offsets, copy._docs, copy._tfs = (
-            self._vocab, self._offsets, self._docs, self._tfs,
+        copy._vocab, copy._offsets, copy._docs, copy._tfs, copy._flat_rows = (
+            self._vocab, self._offsets, self._docs, self._tfs, self._flat_rows,
         )  # fmt: skip
         copy._pending = defaultdict(list, {t: list(s) for t, s in self._pending.items()})
         copy._lengths = GrowingArray.wrap(self._lengths.values)
@@ -72,20 +74,37 @@ class BM25Index:
     def frozen(self) -> tuple[list[str], dict[str, np.ndarray]]:
         """The terms and flat arrays of every posting, pending ones merged in."""
         terms = list(self._vocab) + [t for t in self._pending if t not in self._vocab]
-        parts = [self._postings(term) for term in terms]
-        sizes = np.array([len(p[0]) if p else 0 for p in parts], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        empty = (np.zeros(0, np.int32), np.zeros(0, np.uint16))
-        docs = np.concatenate([(p or empty)[0] for p in parts] or [empty[0]])
-        tfs = np.concatenate([(p or empty)[1] for p in parts] or [empty[1]])
-        arrays: dict[str, np.ndarray] = {
-            "offsets": offsets,
-            "docs": docs.astype(np.int32),
-            "tfs": tfs.astype(np.uint16),
-            "lengths": self._lengths.values,
-            "alive": self._alive.values,
-        }
-        return terms, arrays
+        arrays = _flat([self._postings(term) for term in terms])
+        return terms, arrays | {"lengths": self._lengths.values, "alive": self._alive.values}
+
+    def since(self, first: int) -> tuple[list[str], dict[str, np.ndarray]]:
+        """The terms and flat arrays (postings, lengths) of documents `first` on, for a
+        snapshot that holds the ones before. They are all in pending segments: the flat
+        postings are of the documents loaded with them."""
+        assert first >= self._flat_rows, "the flat postings are a snapshot's already"
+        terms, parts = [], []
+        for term in list(self._pending):
+            docs, tfs = self._segments(term)[-1]  # the pending ones, merged
+            start = int(np.searchsorted(docs, first))
+            if start < len(docs):
+                terms.append(term)
+                parts.append((docs[start:], tfs[start:]))
+        return terms, _flat(parts) | {"lengths": self._lengths.values[first:]}
+
+    def extend(self, terms: Sequence[str], arrays: dict[str, np.ndarray]) -> None:
+        """Append the documents `since` returned (in memory: they become pending segments)."""
+        offsets = arrays["offsets"].tolist()
+        for number, term in enumerate(terms):
+            begin, end = offsets[number], offsets[number + 1]
+            self._pending[term].append(
+                (np.array(arrays["docs"][begin:end]), np.array(arrays["tfs"][begin:end]))
+            )
+        lengths = np.asarray(arrays["lengths"], dtype=np.float32)
+        self._lengths.extend(lengths)
+        self._alive.extend(np.ones(len(lengths), dtype=np.bool_))
+        self._alive_count += len(lengths)
+        self._alive_length += float(lengths.sum(dtype=np.float64))
+        self._df.clear()
 
     def __len__(self) -> int:
         """Documents added so far, retired ones included (the numbering's extent)."""
@@ -210,6 +229,17 @@ class BM25Index:
     def scores(self, query: str) -> np.ndarray:
         """The BM25 score of every document (zero where no term matches or retired)."""
         return self.query(query).scores()
+
+
+def _flat(postings: Sequence[Segment | None]) -> dict[str, np.ndarray]:
+    """Postings (documents, term frequencies) per term as CSR arrays: `offsets`, `docs`, `tfs`."""
+    sizes = np.array([len(p[0]) if p else 0 for p in postings], dtype=np.int64)
+    empty = (np.zeros(0, np.int32), np.zeros(0, np.uint16))
+    return {
+        "offsets": np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        "docs": np.concatenate([(p or empty)[0] for p in postings] or [empty[0]]).astype(np.int32),
+        "tfs": np.concatenate([(p or empty)[1] for p in postings] or [empty[1]]).astype(np.uint16),
+    }
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

@@ -1,6 +1,6 @@
-"""The chunks of a space's index, by row: the ones loaded from a snapshot stay encoded in
-one (memory-mapped) blob and are decoded only when a search returns them; the ones added
-since are kept as they are."""
+"""The chunks of a space's index, by row: the ones loaded from a snapshot's base stay
+encoded in one (memory-mapped) blob and those of its deltas as bytes, decoded only when a
+search returns them; the ones added since are kept as they are."""
 
 from __future__ import annotations
 
@@ -35,6 +35,23 @@ def decode(data: bytes) -> Chunk:
     )  # fmt: skip
 
 
+Row = Chunk | bytes | None  # a chunk, encoded or not; None once removed
+
+
+def split(blob: np.ndarray, offsets: np.ndarray) -> list[Row]:
+    """The rows `ChunkTable.encoded_since` encoded, still encoded (None: removed)."""
+    data = blob.tobytes()
+    bounds = zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
+    return [data[a:b] if b > a else None for a, b in bounds]
+
+
+def _encoded(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
+    """(blob, sizes) of the rows, one after the other; a removed one takes no bytes."""
+    data = [row if isinstance(row, bytes) else encode(row) if row else b"" for row in rows]
+    blob = np.frombuffer(b"".join(data), dtype=np.uint8)
+    return blob, np.array([len(row) for row in data], dtype=np.int64)
+
+
 class ChunkTable:
     """Row n's chunk: encoded in `blob[offsets[n]:offsets[n + 1]]` for the first rows,
     a `Chunk` in a list for the rest. A removed row holds nothing."""
@@ -43,7 +60,7 @@ class ChunkTable:
         self._blob = blob if blob is not None else np.zeros(0, dtype=np.uint8)
         self._offsets = offsets if offsets is not None else np.zeros(1, dtype=np.int64)
         self._encoded = len(self._offsets) - 1
-        self._added: list[Chunk | None] = []
+        self._added: list[Row] = []
         self._removed: set[int] = set()
 
     def __len__(self) -> int:
@@ -54,7 +71,7 @@ class ChunkTable:
         """Memory held (the blob counts: a search may page any of it in)."""
         return self._blob.nbytes + self._offsets.nbytes + 2000 * len(self._added)
 
-    def extend(self, chunks: Sequence[Chunk]) -> None:
+    def extend(self, chunks: Sequence[Row]) -> None:
         self._added.extend(chunks)
 
     def remove(self, row: int) -> None:
@@ -65,7 +82,8 @@ class ChunkTable:
 
     def __getitem__(self, row: int) -> Chunk | None:
         if row >= self._encoded:
-            return self._added[row - self._encoded]
+            added = self._added[row - self._encoded]
+            return decode(added) if isinstance(added, bytes) else added
         if row in self._removed:
             return None
         begin, end = int(self._offsets[row]), int(self._offsets[row + 1])
@@ -88,8 +106,13 @@ class ChunkTable:
         starts = np.concatenate([[0], kept_end]).astype(np.int64)
         ends = np.concatenate([self._offsets[removed], [self._offsets[-1]]]).astype(np.int64)
         parts = [self._blob[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-        added = [encode(chunk) if chunk else b"" for chunk in self._added]
-        parts.append(np.frombuffer(b"".join(added), dtype=np.uint8))
-        sizes = np.concatenate([sizes, [len(a) for a in added]]).astype(np.int64)
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return [part for part in parts if len(part)] or [parts[-1]], offsets
+        added, added_sizes = _encoded(self._added)
+        parts.append(added)
+        offsets = np.concatenate([[0], np.cumsum(np.concatenate([sizes, added_sizes]))])
+        return [part for part in parts if len(part)] or [parts[-1]], offsets.astype(np.int64)
+
+    def encoded_since(self, first: int) -> tuple[np.ndarray, np.ndarray]:
+        """(blob, offsets) of rows `first` on: rows added since the blob was loaded."""
+        assert first >= self._encoded, "the blob's rows are a snapshot's already"
+        blob, sizes = _encoded(self._added[first - self._encoded :])
+        return blob, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)

@@ -16,7 +16,7 @@ import numpy as np
 
 from retrieval.index.arrays import AppendedRows, GrowingArray
 from retrieval.index.bm25 import BM25Index, top_rows
-from retrieval.index.chunks import ChunkTable
+from retrieval.index.chunks import ChunkTable, split
 from retrieval.index.store import date_ord
 from retrieval.records import Chunk
 
@@ -38,6 +38,25 @@ class Hit:
     embedding: np.ndarray
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A snapshot whose files (`parts`, as its manifest names them) hold an index's first
+    `rows` rows, with the liveness flags `live` they had when its last part was written."""
+
+    parts: tuple[str, ...]
+    rows: int
+    live: np.ndarray
+
+
+class OnDisk:
+    """Where an index stands on disk, so that a save writes only what the snapshot lacks.
+    One per index and shared with its still copies: saving a copy moves it on for the
+    index. A compacted index, its rows numbered anew, starts with a new one."""
+
+    def __init__(self) -> None:
+        self.written: Written | None = None  # None: no snapshot holds this index's rows
+
+
 class SpaceIndex:
     """Rows appended in the order chunks arrive; a removed chunk's row stays, masked, until
     `compacted`. Row n of the vectors is document n of the BM25 index."""
@@ -51,6 +70,7 @@ class SpaceIndex:
         self._days = GrowingArray(np.int32)
         self.lexical = BM25Index()  # also knows which rows are live
         self._latest: tuple[int, int] | None = None  # (rows, latest day) when last counted
+        self.on_disk = OnDisk()
 
     @classmethod
     def from_arrays(
@@ -69,6 +89,23 @@ class SpaceIndex:
             index._chunks.remove(row)
         return index
 
+    def extend_from(self, ids: list[str], terms: list[str], arrays: dict[str, np.ndarray]) -> None:
+        """Append the rows `changes_since` returned (copied into memory), then retire the
+        rows it lists as removed."""
+        first = len(self._ids)
+        self._chunks.extend(split(arrays["blob"], arrays["blob_offsets"]))
+        self._ids.extend(ids)
+        self._rows.update((cid, first + n) for n, cid in enumerate(ids))
+        self._vectors.extend(arrays["vectors"])
+        self._days.extend(arrays["days"])
+        self.lexical.extend(terms, arrays)
+        rows = arrays["removed"].tolist()
+        for row in rows:  # a replaced chunk's id names its new row by now: keep that one
+            if self._rows.get(self._ids[row]) == row:
+                del self._rows[self._ids[row]]
+            self._chunks.remove(row)
+        self.lexical.remove(rows)
+
     def still(self) -> SpaceIndex:
         """A copy for writing a snapshot while this index goes on taking writes and
         searches: it shares every array (rows are only ever appended, and a removal only
@@ -76,6 +113,7 @@ class SpaceIndex:
         at a million rows, so it can be taken under the searcher's lock and written out
         without it. Good for `arrays` only."""
         copy = SpaceIndex(self.dimension)
+        copy.on_disk = self.on_disk
         copy._chunks = self._chunks.still()
         copy._ids = list(self._ids)
         copy._vectors = self._vectors.still()
@@ -97,6 +135,28 @@ class SpaceIndex:
         }
         return self._ids, terms, arrays
 
+    def changes_since(self, written: Written) -> tuple[list[str], list[str], dict[str, np.ndarray]]:
+        """(ids, BM25 terms, flat arrays) of what the index took since `written`: the rows
+        appended after it, as `arrays` has them (without "alive"), and "removed": the rows
+        retired since, its own or appended ones."""
+        first = written.rows
+        terms, flat = self.lexical.since(first)
+        blob, offsets = self._chunks.encoded_since(first)
+        live = self.lexical.live
+        was_live = np.concatenate([written.live, np.ones(len(live) - first, dtype=np.bool_)])
+        arrays = flat | {
+            "vectors": self._vectors.since(first),
+            "days": self._days.values[first:],
+            "blob": blob,
+            "blob_offsets": offsets,
+            "removed": np.flatnonzero(was_live & ~live).astype(np.int64),
+        }
+        return self._ids[first:], terms, arrays
+
+    def wrote(self, parts: Sequence[str]) -> None:
+        """A snapshot named `parts` now holds every row of this index as it is."""
+        self.on_disk.written = Written(tuple(parts), self.extent, self.lexical.live.copy())
+
     @property
     def nbytes(self) -> int:
         """Roughly the memory this index holds, mapped files included."""
@@ -107,6 +167,11 @@ class SpaceIndex:
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    @property
+    def extent(self) -> int:
+        """Rows, removed chunks' included (the numbering's extent)."""
+        return len(self._ids)
 
     def __contains__(self, chunk_id: str) -> bool:
         return chunk_id in self._rows

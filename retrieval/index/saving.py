@@ -1,4 +1,4 @@
-"""Snapshot rewrites in the background: debounced, one at a time, off the question path.
+"""Snapshot saves in the background: debounced, one at a time, off the question path.
 
 A process killed after its writes (kill -9, a crash, the OOM killer) never reaches
 `Searcher.close`; without a save in between, its snapshot lags by every write since it
@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-SAVE_AFTER_SECONDS = 5.0  # a snapshot is rewritten this long after the last write to it
+SAVE_AFTER_SECONDS = 5.0  # a snapshot is saved this long after the last write to it
 SAVE_WITHIN_SECONDS = 60.0  # and no later than this after the first write it lacks
 
 

@@ -3,6 +3,7 @@ background, debounced, without holding up questions."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from retrieval.config import Settings
 from retrieval.embed.embedder import Embedder
 from retrieval.engine import Engine
+from retrieval.index import snapshot
 from retrieval.index.saving import BackgroundSaves
 from retrieval.index.search import Searcher
 from retrieval.index.store import Store
@@ -85,6 +87,7 @@ def test_a_snapshot_the_log_cannot_bridge_or_a_torn_one_is_built_again(
 def test_writes_are_saved_in_the_background_soon_after_the_last(
     settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(snapshot, "DELTA_SHARE", 1.0)  # a small space: else always rewritten
     running = engine_of(settings, embedder, save_after=0.3)
     running.ingest_articles(stories.ALL[:3])
     running.search(TRAM_Q)
@@ -96,6 +99,8 @@ def test_writes_are_saved_in_the_background_soon_after_the_last(
     while not saves.saved and time.monotonic() < deadline:
         time.sleep(0.05)
     assert saves.saved == 1  # one save for both writes
+    manifest = json.loads(next(settings.index_dir.rglob("manifest.json")).read_text())
+    assert [part["rows"] for part in manifest["parts"]][1:] == [1]  # a delta: the tram row
     restarted = engine_of(settings, embedder)  # `running` was never closed
     no_full_read(restarted.store, monkeypatch)
     monkeypatch.setattr(restarted.store, "changes", lambda *a: pytest.fail("log read"))
