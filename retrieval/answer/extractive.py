@@ -234,17 +234,24 @@ class ExtractiveAnswerer:
         is not the tram's cost); clearing the same bars as any quote, and sharing a word
         with the clause when it has its own ("who restored it" is not answered by a
         sentence on the storm that never says "restored")."""
-        cfg = self.config
         own = bool(tokenize(clause))
         query = clause if own else question
         scored = self.score(query, passages, question)  # the question's names count
         return [
             scored.candidates[i]
             for i in np.argsort(-scored.rank, kind="stable")
-            if scored.relevance[i] >= cfg.min_score
-            and scored.cosines[i] >= cfg.min_cosine
-            and (not own or scored.candidates[i].coverage > 0)
+            if self._answers(scored, int(i)) and (not own or scored.candidates[i].coverage > 0)
         ]
+
+    def _answers(self, scored: Scored, i: int) -> bool:
+        """Whether sentence `i` answers well enough to be quoted: with the learned scorer,
+        its probability reaches `min_probability` (a relevance is not a probability: the
+        hand-set `min_score` would refuse almost every part); else its relevance reaches
+        `min_score` and its similarity `min_cosine`."""
+        cfg = self.config
+        if cfg.refusal == "learned":
+            return bool(scored.relevance[i] >= cfg.min_probability)
+        return bool(scored.relevance[i] >= cfg.min_score and scored.cosines[i] >= cfg.min_cosine)
 
     def score(self, query: str, passages: Sequence[Passage], context: str | None = None) -> Scored:
         """The shortlisted sentences of the passages, scored against the question.
