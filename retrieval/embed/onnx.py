@@ -322,12 +322,6 @@ class OnnxEncoder:
         self.max_tokens = self.layout.max_seq_length - special
         options = ort.SessionOptions()
         options.intra_op_num_threads = _cores()
-        # ONNX Runtime's workers spin between operators by default: a question's dozen
-        # short texts, each a few hundred small operators, kept both cores busy waiting.
-        # Without spinning (same vectors, bit for bit) the CPU per text halved on this
-        # 2-core machine (3.5 to 1.9 ms), and on a loaded one the wall time too (5-6 ms
-        # to 2.3 ms: a spinning worker holds a core another process needs).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(
             str(self.model_file), options, providers=["CPUExecutionProvider"]

@@ -75,25 +75,6 @@ def test_an_int8_vector_does_not_depend_on_the_rest_of_its_batch(int8: OnnxEncod
             np.testing.assert_array_equal(vector, alone[SENTENCES.index(text)])
 
 
-def test_idle_workers_sleep_and_the_vectors_are_those_of_spinning_ones(
-    model_path: str, model_cache: Path, int8: OnnxEncoder
-) -> None:
-    import onnxruntime as ort
-
-    options = int8._session.get_session_options()
-    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
-    spinning = OnnxEncoder(model_path, cache_dir=model_cache, quantized=True)
-    default = ort.SessionOptions()
-    default.intra_op_num_threads = options.intra_op_num_threads
-    default.graph_optimization_level = options.graph_optimization_level
-    spinning._session = ort.InferenceSession(
-        str(spinning.model_file), default, providers=["CPUExecutionProvider"]
-    )
-    np.testing.assert_array_equal(
-        int8.encode(SENTENCES, batch_size=1), spinning.encode(SENTENCES, batch_size=1)
-    )
-
-
 def test_no_texts_give_no_rows(fp32: OnnxEncoder) -> None:
     assert fp32.encode([], batch_size=8).shape == (0, 384)
 
