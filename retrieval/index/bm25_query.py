@@ -9,8 +9,12 @@ scored so far are out; the remaining terms are only looked up for the documents 
 in the race. Scores are summed in the order `scores` sums them, so the k documents and
 their scores are exactly those of scoring everything (ties: the lower row first).
 
-At a million synthetic chunks (bench/scale_big.py's corpus, every query word in 0.5 to
-100 % of the chunks) the top 20 took 19-24 ms of CPU against 54-70 ms for every score.
+The bar rises as the race goes on (see `top`), and what a lookup finds is reused for the
+full scores of the documents left. At a million synthetic chunks (bench/scale_big.py's
+corpus, every query word in 0.5 to 100 % of the chunks) the top 20 takes 11 ms of CPU
+(p50, on a loaded machine; 13 ms with the bar from probes alone, 54-70 ms scoring every
+document): a third of the lookups, and most of what is left is the scattering of the
+two or three terms with the highest bounds.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ Allowed = Callable[[np.ndarray], np.ndarray]  # rows -> which of them may be fou
 SLACK = 1e-4  # relative margin on every bound, for float32 rounding in the partial sums
 PROBES = 128  # fully score up to this many of the best partial scores to raise the bar
 LOOKUP_COST = 16  # a posting looked up by binary search costs about this many scattered
+DENSE_SCAN = 8  # a document's partial score read in order costs about 1/8 of one gathered
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,20 +117,26 @@ class BM25Query:
             keep &= allowed(rows)
         return rows[keep]
 
-    def _bar(self, rows: np.ndarray, partial: np.ndarray, k: int, allowed: Allowed | None) -> float:
-        """A score the k-th best document reaches at least: the k-th best full score among
-        the eligible documents with the best partial scores (0 when fewer than k)."""
+    def _probed(
+        self, rows: np.ndarray, partial: np.ndarray, k: int, allowed: Allowed | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The eligible documents among those with the k (at least PROBES) best partial
+        scores, with their full scores: any k of them make a bar the top k reach."""
         probes = max(PROBES, k)
         if len(rows) > probes:
             rows = rows[np.argpartition(-partial, probes - 1)[:probes]]
         rows = self._eligible(np.sort(rows), allowed)
-        if len(rows) < k:
-            return 0.0
-        return float(np.partition(-self.scores_of(rows), k - 1)[k - 1]) * -1.0
+        return rows, self.scores_of(rows)
 
     def top(self, k: int, allowed: Allowed | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The k best-scoring documents that may be found (live, and `allowed` if given)
-        with their scores: best first, ties by lower row, positive scores only."""
+        with their scores: best first, ties by lower row, positive scores only.
+
+        `bar` is always a score the k-th best document reaches at least: the k-th best
+        full score among the documents probed so far, or, once every document left in
+        the race has a partial score (a lower bound of its full one), the k-th best of
+        those. It only rises, and every rise drops more documents from the race.
+        """
         if k <= 0 or not self.terms:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         bounds = {id(t): self._bound(t) for t in self.terms}
@@ -133,6 +144,7 @@ class BM25Query:
         rest = np.cumsum([bounds[id(t)] for t in reversed(order)])[::-1].tolist() + [0.0]
         partial = np.zeros(len(self._lengths), dtype=np.float32)
         bar, scored = 0.0, 0
+        probed: dict[int, float] = {}  # row -> full score, of every document probed for the bar
         # Score the terms with the highest bounds over all their postings, until what the
         # others could add falls under the bar: a document none of these has is out.
         for term in order:
@@ -141,19 +153,42 @@ class BM25Query:
             self._scatter(partial, term)
             scored += 1
             docs = np.concatenate([d for d, _ in term.segments])
-            bar = max(bar, self._bar(docs, partial[docs], k, allowed))
+            rows, full = self._probed(docs, partial[docs], k, allowed)
+            probed.update(zip(rows.tolist(), full.tolist(), strict=True))
+            bar = max(bar, _kth(np.fromiter(probed.values(), np.float32, len(probed)), k))
         reach = bar * (1 - SLACK) - rest[scored]
-        found = [d[partial[d] >= reach] for t in order[:scored] for d, _ in t.segments]
-        rows = np.sort(np.concatenate(found)).astype(np.int64)
-        rows = self._eligible(rows[np.diff(rows, prepend=-1) > 0], allowed)
-        # The other terms: looked up only for the documents that can still make the top k.
+        if sum(t.postings for t in order[:scored]) * DENSE_SCAN > len(partial):
+            rows = np.flatnonzero((partial >= reach) & (partial > 0))  # sorted, once each
+        else:
+            found = [d[partial[d] >= reach] for t in order[:scored] for d, _ in t.segments]
+            rows = np.sort(np.concatenate(found)).astype(np.int64)
+            rows = rows[np.diff(rows, prepend=-1) > 0]
+        rows = self._eligible(rows, allowed)
+        # The other terms: looked up only for the documents that can still make the top k;
+        # what a lookup finds is kept for the full scores at the end.
+        looked_up: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for n, term in enumerate(order[scored:], scored + 1):
             if len(rows) * LOOKUP_COST > term.postings:
                 self._scatter(partial, term)
             else:
-                partial[rows] += self._lookup(term, rows)
+                looked_up[id(term)] = (rows, self._lookup(term, rows))
+                partial[rows] += looked_up[id(term)][1]
+            bar = max(bar, _kth(partial[rows], k) * (1 - SLACK))
             rows = rows[partial[rows] >= bar * (1 - SLACK) - rest[n]]
-        exact = self.scores_of(rows)
-        rows, exact = rows[exact > 0], exact[exact > 0]
+        bar = max(bar, _kth(partial[rows], k) * (1 - SLACK))
+        rows = rows[partial[rows] >= bar * (1 - SLACK)]
+        exact = np.zeros(len(rows), dtype=np.float32)
+        for term in self.terms:  # summed in the order `scores` sums them
+            if id(term) in looked_up:
+                before, values = looked_up[id(term)]
+                exact += values[np.searchsorted(before, rows)]
+            else:
+                exact += self._lookup(term, rows)
+        rows, exact = rows[exact > 0], exact[exact > 0]  # (rows are live: eligible)
         best = np.lexsort((rows, -exact))[:k]
         return rows[best], exact[best]
+
+
+def _kth(scores: np.ndarray, k: int) -> float:
+    """The k-th highest of `scores`, 0 when there are fewer."""
+    return float(-np.partition(-scores, k - 1)[k - 1]) if len(scores) >= k else 0.0

@@ -75,6 +75,15 @@ def test_an_int8_vector_does_not_depend_on_the_rest_of_its_batch(int8: OnnxEncod
             np.testing.assert_array_equal(vector, alone[SENTENCES.index(text)])
 
 
+def test_int8_texts_run_one_thread_each_side_by_side_with_the_same_vectors(
+    int8: OnnxEncoder,
+) -> None:
+    assert int8._session.get_session_options().intra_op_num_threads == 1
+    alone = [int8.encode([s], batch_size=1)[0] for s in SENTENCES]
+    together = int8.encode(SENTENCES * 3, batch_size=1)  # on every core at once
+    np.testing.assert_array_equal(together, np.stack(alone * 3))
+
+
 def test_no_texts_give_no_rows(fp32: OnnxEncoder) -> None:
     assert fp32.encode([], batch_size=8).shape == (0, 384)
 

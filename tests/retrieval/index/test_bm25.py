@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from retrieval.index import bm25_query
 from retrieval.index.bm25 import BM25Index, top_rows
 from retrieval.index.bm25_query import BM25Query, Term
 from retrieval.text.words import tokenize
@@ -108,7 +109,20 @@ def reference_top(index: BM25Index, query: str, k: int, allowed: np.ndarray) -> 
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_top_is_the_top_of_scoring_everything(seed: int) -> None:
+@pytest.mark.parametrize(
+    ("probes", "lookup_cost", "dense_scan"),
+    [
+        (bm25_query.PROBES, bm25_query.LOOKUP_COST, bm25_query.DENSE_SCAN),
+        (1, 10**9, 0),  # a weak first bar; every other term looked up; candidates gathered
+        (10**9, 0, 10**9),  # every candidate probed; other terms scattered; a dense scan
+    ],
+)
+def test_top_is_the_top_of_scoring_everything(
+    seed: int, probes: int, lookup_cost: int, dense_scan: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bm25_query, "PROBES", probes)
+    monkeypatch.setattr(bm25_query, "LOOKUP_COST", lookup_cost)
+    monkeypatch.setattr(bm25_query, "DENSE_SCAN", dense_scan)
     index, queries = random_index(seed)
     rng = np.random.default_rng(seed + 100)
     days = rng.integers(0, 10, size=len(index))
@@ -144,3 +158,29 @@ def test_top_skips_the_postings_of_words_in_every_document(
     rows, _ = index.query("tram million").top(2)
     assert rows.tolist() == [2000, 2001]
     assert sum(scored) < 100
+
+
+def test_top_looks_each_word_up_once_for_the_documents_in_the_race(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "vote" is in few documents, "harbour" and "million" in most. "vote" is scored over
+    # its postings and its documents probed for the bar (one lookup of each word); then
+    # the race is down to them, and each other word is looked up for them once: what was
+    # found is reused for their full scores, not looked up again.
+    texts = [f"harbour million story {n}" for n in range(3000)]
+    texts += [f"tram million vote {n}" for n in range(30)] + ["harbour tram vote"] * 3
+    index = BM25Index(texts)
+    looked_up: list[int] = []
+    lookup = BM25Query._lookup
+
+    def counted(self: BM25Query, term: Term, rows: np.ndarray) -> np.ndarray:
+        looked_up.append(term.postings)
+        return lookup(self, term, rows)
+
+    monkeypatch.setattr(BM25Query, "_lookup", counted)
+    terms = index.query("harbour million vote")
+    rows, scores = terms.top(5)
+    assert rows.tolist() == [3030, 3031, 3032, 3000, 3001]
+    assert scores.tolist() == index.scores("harbour million vote")[rows].tolist()
+    postings = sorted(t.postings for t in terms.terms)
+    assert sorted(looked_up[:3]) == sorted(looked_up[3:]) == postings
