@@ -46,7 +46,7 @@ class Connection:
         if self.local_server:
             from retrieval.index.server import HOST, ensure_server
 
-            host, port = HOST, ensure_server(settings.data_dir)
+            host, port = HOST, ensure_server(settings.data_dir, settings.store_memory_mb)
             self.where = f"{host}:{port}"
         try:
             return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
