@@ -66,7 +66,7 @@ def test_a_server_over_its_memory_budget_is_restarted_and_its_clients_go_on(
             held.append(rss_mb(server_pid(data_dir)) or 0.0)
 
         assert len(servers) >= 2  # restarted at least once
-        assert max(held) < BUDGET_MB + 30  # over by at most a space or so, never unbounded
+        assert max(held) < 1.6 * BUDGET_MB  # over by a write or two at most (unbounded: ~350)
         assert all(store.count(f"guild-{space}") == CHUNKS for space in range(SPACES))
         [(chunks, vectors)] = list(store.record_pages("guild-3"))
         assert len(chunks) == CHUNKS and np.allclose(vectors, filler(3)[1], atol=1e-5)
