@@ -261,7 +261,9 @@ def in_fresh_process(
         command += ["--store-memory-mb", str(store_memory_mb)]
     if port:
         command += ["--port", str(port)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:  # what went wrong, not just that it did
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
