@@ -70,9 +70,13 @@ def to_article(item: object) -> Article:
     )  # fmt: skip
 
 
-def settings_for(data_dir: Path, port: int | None, memory_mb: float = 2048) -> Settings:
+def settings_for(
+    data_dir: Path, port: int | None, memory_mb: float = 2048, store_memory_mb: float | None = None
+) -> Settings:
     extra = {"chroma_host": "127.0.0.1", "chroma_port": port} if port else {}
     extra["index_memory_mb"] = memory_mb
+    if store_memory_mb is not None:
+        extra["store_memory_mb"] = store_memory_mb
     return Settings(_env_file=None, data_dir=data_dir, **extra)  # type: ignore[call-arg, arg-type]
 
 
@@ -143,11 +147,12 @@ def measure(settings: Settings, needles: int, spaces: int = 1) -> dict[str, floa
     engine = Engine(settings)
     engine.ask(items[0].question)
     first = time.perf_counter() - started
-    opened = []
+    opened, store_held = [], []
     for space in space_names(spaces)[1:]:  # one question in every space, in turn
         began = time.perf_counter()
         engine.ask(items[0].question, spaces=[space])
         opened.append(time.perf_counter() - began)
+        store_held.append(store_rss_mb(settings.data_dir) or 0)
     asked, searched, rankings = [], [], []
     for item in items:
         began = time.perf_counter()
@@ -171,6 +176,7 @@ def measure(settings: Settings, needles: int, spaces: int = 1) -> dict[str, floa
             {
                 "space_open_p50_s": round(p50(opened), 3),
                 "spaces_open": len(engine.searcher._indexes),
+                "store_rss_max_mb": max(store_held),  # while the spaces were opened
             }
             if opened
             else {}
@@ -242,13 +248,22 @@ def outside_write(engine: Engine, settings: Settings) -> dict[str, float]:
 
 
 def in_fresh_process(
-    data_dir: Path, port: int | None, needles: int, spaces: int, memory_mb: float
+    data_dir: Path,
+    port: int | None,
+    needles: int,
+    spaces: int,
+    memory_mb: float,
+    store_memory_mb: float | None,
 ) -> dict[str, float]:
     command = [sys.executable, __file__, "--measure", str(data_dir), "--needles", str(needles)]
     command += ["--spaces", str(spaces), "--memory-mb", str(memory_mb)]
+    if store_memory_mb is not None:
+        command += ["--store-memory-mb", str(store_memory_mb)]
     if port:
         command += ["--port", str(port)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:  # what went wrong, not just that it did
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -284,6 +299,9 @@ def main() -> None:
     parser.add_argument("--needles", type=int, default=100)
     parser.add_argument("--spaces", type=int, default=1, help="spread the chunks over spaces")
     parser.add_argument("--memory-mb", type=float, default=2048, help="NEWSBOT_INDEX_MEMORY_MB")
+    parser.add_argument(
+        "--store-memory-mb", type=float, help="NEWSBOT_STORE_MEMORY_MB (the data dir's server)"
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -293,7 +311,7 @@ def main() -> None:
     )  # fmt: skip
     args = parser.parse_args()
     if args.measure:
-        settings = settings_for(args.measure, args.port, args.memory_mb)
+        settings = settings_for(args.measure, args.port, args.memory_mb, args.store_memory_mb)
         print(json.dumps(measure(settings, args.needles, args.spaces)))
         return
     work = args.data_dir or Path(tempfile.mkdtemp(prefix="newsbot-scale-big-"))
@@ -303,9 +321,10 @@ def main() -> None:
         port = None
         if args.server:  # the server keeps its data where the local store would
             server, port = start_server(work / "chroma")
-        settings = settings_for(work, port)
+        settings = settings_for(work, port, store_memory_mb=args.store_memory_mb)
         result: dict[str, object] = {"chunks": args.chunks, "server": args.server}
         result |= {"spaces": args.spaces, "memory_mb": args.memory_mb}
+        result |= {"store_memory_mb": settings.store_memory_mb}
         if filled.exists():
             before = json.loads(filled.read_text())
             if before["chunks"] != args.chunks or before["spaces"] != args.spaces:
@@ -317,7 +336,7 @@ def main() -> None:
             if args.data_dir:
                 kept = {k: result[k] for k in ("chunks", "spaces", "embed_s", "fill_s")}
                 filled.write_text(json.dumps(kept))
-        again = (work, port, args.needles, args.spaces, args.memory_mb)
+        again = (work, port, args.needles, args.spaces, args.memory_mb, args.store_memory_mb)
         built = in_fresh_process(*again)  # builds the indexes and their snapshots
         result["build_first_answer_s"] = built["first_answer_s"]
         result["build_rss_mb"] = built["rss_mb"]

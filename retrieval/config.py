@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Without a chroma_host: "server" runs the data dir's own chromadb server, shared by
     # every newsbot process; "embedded" opens the store in this process (one at a time).
     store_mode: Literal["server", "embedded"] = "server"
+    # The data dir's own server is restarted (between writes) when it holds more than this
+    # (MB): chromadb keeps every collection's vector index it opened until it stops.
+    store_memory_mb: float | None = Field(default=4096, gt=0)
 
     prefix: str = "!"
 
@@ -113,6 +116,7 @@ class Settings(BaseSettings):
         "openai_api_key",
         "model_cache_dir",
         "keep_days",
+        "store_memory_mb",
         "shard_count",
         mode="before",
     )

@@ -46,7 +46,7 @@ class Connection:
         if self.local_server:
             from retrieval.index.server import HOST, ensure_server
 
-            host, port = HOST, ensure_server(settings.data_dir)
+            host, port = HOST, ensure_server(settings.data_dir, settings.store_memory_mb)
             self.where = f"{host}:{port}"
         try:
             return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
@@ -67,7 +67,9 @@ def open_client(settings: Settings) -> Any:
 def reachable(method: Callable[..., T]) -> Callable[..., T]:
     """A store method whose connection failures are StoreUnavailable, never "not found".
 
-    The data dir's own server is started again (once) when it has gone away."""
+    The data dir's own server is started again (once) when it has gone away, or waited
+    for while its supervisor restarts it, before the call is made again: a call that
+    reuses a collection it had already opened would otherwise be refused again at once."""
 
     @functools.wraps(method)
     def call(self: Any, *args: Any, **kwargs: Any) -> T:
@@ -81,6 +83,7 @@ def reachable(method: Callable[..., T]) -> Callable[..., T]:
                 if attempt == 2 or not self._connection.local_server:
                     raise self._connection.unavailable() from exc
                 log.warning("the store server went away; starting it again")
+                self._client  # noqa: B018 (opened again: the server is up once this returns)
         raise AssertionError("unreachable")
 
     return call

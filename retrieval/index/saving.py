@@ -39,20 +39,23 @@ class BackgroundSaves:
         self._stopped = False
         self.saved = 0  # saves done (for tests and benchmarks)
 
-    def request(self, space: str) -> None:
-        """Save `space` `after` seconds from now (moving back a save not yet due)."""
-        now = time.monotonic()
+    def request(self, space: str, *, now: bool = False) -> bool:
+        """Save `space` `after` seconds from now (moving back a save not yet due), or with
+        `now` as soon as the saves before it are done; False once closed."""
+        started = time.monotonic()
         with self._wake:
             if self._stopped:
-                return
-            first = self._due.get(space, (now, now))[1]
-            self._due[space] = (min(now + self.after, first + self.within), first)
+                return False
+            first = self._due.get(space, (started, started))[1]
+            due = started if now else min(started + self.after, first + self.within)
+            self._due[space] = (due, first)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="newsbot-snapshots", daemon=True
                 )
                 self._thread.start()
             self._wake.notify()
+            return True
 
     def cancel(self, space: str) -> None:
         with self._wake:

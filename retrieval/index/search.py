@@ -69,9 +69,10 @@ class Searcher:
     writes), and built from the store only when the log can't tell or the snapshot is
     damaged. It is written there after a build, in the background `save_after` seconds
     after this process's writes (see index/saving.py), when other processes' writes have
-    left it RESAVE_BEHIND versions behind, and when the space is closed. With `memory_mb`,
-    the least recently used spaces are closed (their indexes dropped) while the indexes
-    hold more than that.
+    left it RESAVE_BEHIND versions behind, and when the space is closed (in the background
+    too: closing the least recently used space must not hold up the question that needed
+    the room). With `memory_mb`, the least recently used spaces are closed (their indexes
+    dropped) while the indexes hold more than that.
     With `exact_up_to`, a space with more chunks takes its dense candidates from the
     store's approximate (HNSW) index under the same as-of filter instead of a full scan.
     """
@@ -109,6 +110,9 @@ class Searcher:
         )
         self._lock = threading.RLock()  # guards the indexes while they are read or changed
         self._loading: dict[str, threading.Lock] = defaultdict(threading.Lock)  # one per space
+        # Closed with writes their snapshot lacks, until it is written: (index, version).
+        self._closing: dict[str, tuple[SpaceIndex, int]] = {}
+        self._writing: dict[str, threading.Lock] = defaultdict(threading.Lock)  # a save at a time
         single_threaded_blas()
 
     def added(self, space: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
@@ -199,6 +203,9 @@ class Searcher:
         """The space's index at `version`, how it was opened, and the version of the
         snapshot it was opened from or written to (None: no snapshot)."""
         folder = snapshot.folder_of(self.snapshots, space) if self.snapshots else None
+        if folder is not None:
+            with self._writing[space]:  # closed with unsaved writes: they are written first
+                self._write_closed(space)
         found = snapshot.load(folder) if folder is not None else None
         if found is not None and found.version == version:
             return found.index, "snapshot", version
@@ -237,22 +244,42 @@ class Searcher:
             return index.compacted() if index.retired > COMPACT_WHEN_RETIRED else index
 
     def _save_in_background(self, space: str) -> bool:
-        """Write the snapshot of a space this process changed: a still copy is taken
-        under the lock (milliseconds), the files are written without it."""
+        """Write the snapshot of a space this process changed: of a closed one, the index
+        it held; of an open one, a still copy taken under the lock (milliseconds). The
+        files are written without it."""
         assert self.snapshots is not None
-        with self._lock:
-            index, version = self._indexes.get(space), self._versions.get(space)
-            if index is None or version is None or space not in self._unsaved:
-                return False
-            edits, still = self._edits[space], index.still()
-        started = time.perf_counter()
-        switched = snapshot.save(still, snapshot.folder_of(self.snapshots, space), version)
-        with self._lock:
-            if self._edits[space] == edits and space in self._indexes:
-                self._unsaved.discard(space)
-            if switched:
-                self._saved[space] = max(self._saved.get(space, 0), version)
+        with self._writing[space]:
+            closed = self._write_closed(space)
+            if closed is not None:
+                return closed
+            with self._lock:
+                index, version = self._indexes.get(space), self._versions.get(space)
+                if index is None or version is None or space not in self._unsaved:
+                    return False
+                edits, still = self._edits[space], index.still()
+            started = time.perf_counter()
+            switched = snapshot.save(still, snapshot.folder_of(self.snapshots, space), version)
+            with self._lock:
+                if self._edits[space] == edits and space in self._indexes:
+                    self._unsaved.discard(space)
+                if switched:
+                    self._saved[space] = max(self._saved.get(space, 0), version)
         log.info("wrote the index snapshot of %s at version %d in the background in %.1f s",
+                 space, version, time.perf_counter() - started)  # fmt: skip
+        return switched
+
+    def _write_closed(self, space: str) -> bool | None:
+        """Write the snapshot of a space closed with writes it lacked (None: it has none
+        to write); whether it switched. Called with the space's writing lock held, never
+        with the searcher's lock: a question may hold that while it waits for this one."""
+        with self._lock:
+            closed = self._closing.pop(space, None)
+        if closed is None or self.snapshots is None:
+            return None
+        index, version = closed  # closed: it takes no more writes, so it is written as it is
+        started = time.perf_counter()
+        switched = snapshot.save(index, snapshot.folder_of(self.snapshots, space), version)
+        log.info("wrote the index snapshot of %s, closed, at version %d in %.1f s",
                  space, version, time.perf_counter() - started)  # fmt: skip
         return switched
 
@@ -267,8 +294,9 @@ class Searcher:
             self.close_space(space)
 
     def close_space(self, space: str) -> None:
-        """Drop a space's index (written to its snapshot first if this process changed it);
-        the next question about it opens it again."""
+        """Drop a space's index; if this process changed it, its snapshot is written next
+        in the background (here without a background saver), and opening the space again
+        first waits for that. The next question about it opens it again."""
         with self._lock:
             index = self._indexes.pop(space, None)
             version = self._versions.pop(space, None)
@@ -279,7 +307,10 @@ class Searcher:
             unsaved = index is not None and space in self._unsaved and version is not None
             if unsaved and self.snapshots is not None:
                 assert index is not None and version is not None
-                snapshot.save(index, snapshot.folder_of(self.snapshots, space), version)
+                self._closing[space] = (index, version)
+                if self._saves is None or not self._saves.request(space, now=True):
+                    del self._closing[space]  # no saver (or closed): written here
+                    snapshot.save(index, snapshot.folder_of(self.snapshots, space), version)
             self._unsaved.discard(space)
             log.debug("closed the index of %s", space)
 
@@ -291,6 +322,10 @@ class Searcher:
         with self._lock:
             for space in list(self._indexes):
                 self.close_space(space)
+            closing = list(self._closing)
+        for space in closing:  # closed earlier, their background saves dropped by close
+            with self._writing[space]:
+                self._write_closed(space)
 
     def _catch_up(self, space: str, index: SpaceIndex, known: int, version: int) -> bool:
         """Apply the writes between two versions as rows; False if the log can't tell."""

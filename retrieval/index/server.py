@@ -14,10 +14,20 @@ did (`<data>/chroma`), so an existing data dir opens as it is.
     <data>/clients/<pid>        one lease per process using the store
 
 The first process to need the store starts the supervisor (`python -m
-retrieval.index.server DATA_DIR`, detached), which runs `chroma run` as its child and
-stops it, and itself, once no process holding a lease has been alive for IDLE_SECONDS.
-The server dies with its supervisor (PR_SET_PDEATHSIG), and a server file naming a dead
-supervisor, or a server that does not answer, is replaced.
+retrieval.index.server DATA_DIR [--memory-mb MB]`, detached), which runs `chroma run` as
+its child and stops it, and itself, once no process holding a lease has been alive for
+IDLE_SECONDS. The server dies with its supervisor (PR_SET_PDEATHSIG), and a server file
+naming a dead supervisor, or a server that does not answer, is replaced.
+
+chromadb 1.5 keeps the vector (HNSW) index of every collection it has opened until it
+stops, whatever its index cache is set to (measured: 10.5 MB more for each 4,000-chunk
+collection counted, with a cache of 1 or of 100 alike), so a server of many spaces grows
+without bound. With a memory budget (NEWSBOT_STORE_MEMORY_MB) the supervisor restarts
+its server, on the same port, when it holds more: between writes (it takes the write
+lock first) and with the start lock held, so a client whose request the restart cut
+waits for the new server and asks again (see connection.py), and at most every
+MIN_RESTART_SECONDS, so a budget below one collection's index costs a restart that often
+rather than one per question.
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ IDLE_SECONDS = 5.0  # the server stops this long after the last client process e
 START_TIMEOUT = 60.0
 POLL_SECONDS = 0.25
 BUSY_SECONDS = 10.0  # how long a live supervisor's server may not answer before it is stale
+MIN_RESTART_SECONDS = 30.0  # a server over its memory budget runs at least this long
 SERVER_FILE = "chroma-server.json"
 _RUN_CHROMA = "import sys, chromadb_rust_bindings as b; b.cli(['chroma', 'run', *sys.argv[1:]])"
 _leases: set[Path] = set()
@@ -132,8 +143,9 @@ def _running(data_dir: Path) -> int | None:
     return None
 
 
-def ensure_server(data_dir: Path) -> int:
-    """The port of the data dir's chromadb server, started first if none is running."""
+def ensure_server(data_dir: Path, memory_mb: float | None = None) -> int:
+    """The port of the data dir's chromadb server, started first if none is running (with
+    `memory_mb`, restarted whenever it holds more: the first process to start it decides)."""
     data_dir = data_dir.resolve()
     register_lease(data_dir)
     with _locked(data_dir / "chroma-start.lock"):
@@ -142,7 +154,7 @@ def ensure_server(data_dir: Path) -> int:
             return port
         (data_dir / SERVER_FILE).unlink(missing_ok=True)  # stale: its server is gone
         started = time.perf_counter()
-        supervisor = _spawn_supervisor(data_dir)
+        supervisor = _spawn_supervisor(data_dir, memory_mb)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             port = _running(data_dir)
@@ -158,14 +170,15 @@ def ensure_server(data_dir: Path) -> int:
         )
 
 
-def _spawn_supervisor(data_dir: Path) -> subprocess.Popen[bytes]:
+def _spawn_supervisor(data_dir: Path, memory_mb: float | None) -> subprocess.Popen[bytes]:
     home = str(Path(__file__).resolve().parents[2])  # so a checkout works uninstalled too
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")])),
     }
+    budget = [] if memory_mb is None else ["--memory-mb", str(memory_mb)]
     return subprocess.Popen(
-        [sys.executable, "-m", "retrieval.index.server", str(data_dir)],
+        [sys.executable, "-m", "retrieval.index.server", str(data_dir), *budget],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -189,42 +202,91 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def serve(data_dir: Path, idle_seconds: float = IDLE_SECONDS) -> int:
-    """Run the data dir's chromadb server until no client process is alive."""
-    with _locked(data_dir / "chroma-server.lock", blocking=True):
-        port = _free_port()
-        with open(data_dir / "chroma-server.log", "ab") as output:
-            server = subprocess.Popen(
-                [sys.executable, "-c", _RUN_CHROMA, "--path", str(data_dir / "chroma"),
-                 "--host", HOST, "--port", str(port)],
+def rss_mb(pid: int) -> float | None:
+    """A process's resident memory (MB), None if it can't be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1e3
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+class _Chroma:
+    """The supervisor's `chroma run` child, on one port for the supervisor's whole life."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir, self.port = data_dir, port
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        with open(self.data_dir / "chroma-server.log", "ab") as output:
+            return subprocess.Popen(
+                [sys.executable, "-c", _RUN_CHROMA, "--path", str(self.data_dir / "chroma"),
+                 "--host", HOST, "--port", str(self.port)],
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent,
             )  # fmt: skip
-        signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+
+    def answering(self) -> bool:
+        """Wait until it answers; False if it ended first."""
+        while self.process.poll() is None and not _answers(self.port):
+            time.sleep(0.05)
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        self.process.terminate()  # chroma finishes the requests in flight first
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def restart(self, why: str) -> bool:
+        """Stop it and start it again on the same port, between writes, while no client can
+        look it up (lock order: write, then start, as a writer's retry takes them)."""
+        with write_lock(self.data_dir), _locked(self.data_dir / "chroma-start.lock"):
+            with open(self.data_dir / "chroma-server.log", "a") as output:
+                output.write(f"newsbot: restarting the server: {why}\n")
+            self.stop()
+            self.process = self._start()
+            return self.answering()
+
+
+def serve(
+    data_dir: Path, idle_seconds: float = IDLE_SECONDS, memory_mb: float | None = None
+) -> int:
+    """Run the data dir's chromadb server until no client process is alive (restarted
+    whenever it holds more than `memory_mb`)."""
+    with _locked(data_dir / "chroma-server.lock", blocking=True):
+        server = _Chroma(data_dir, _free_port())
+        signal.signal(signal.SIGTERM, lambda *_: server.process.terminate())
         published = False
         try:
-            while server.poll() is None and not _answers(port):
-                time.sleep(0.05)
-            if server.poll() is None:
-                _publish(data_dir, port)
+            if server.answering():
+                _publish(data_dir, server.port)
                 published = True
-                _wait_until_idle(data_dir, server, idle_seconds)
+                _wait_until_idle(data_dir, server, idle_seconds, memory_mb)
         finally:
             # (a starting client holds the start lock until the server is published)
             with _locked(data_dir / "chroma-start.lock") if published else contextlib.nullcontext():
                 _unpublish(data_dir)
-                server.terminate()
-                try:
-                    server.wait(10)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                server.stop()
     return 0 if published else 1
 
 
-def _wait_until_idle(data_dir: Path, server: subprocess.Popen[bytes], idle: float) -> None:
+def _wait_until_idle(data_dir: Path, server: _Chroma, idle: float, memory_mb: float | None) -> None:
     idle_since: float | None = None
-    while server.poll() is None:
+    started = time.monotonic()
+    while server.process.poll() is None:
         time.sleep(POLL_SECONDS)
+        held = (rss_mb(server.process.pid) or 0.0) if memory_mb is not None else 0.0
+        over = memory_mb is not None and held > memory_mb
+        if over and time.monotonic() - started >= MIN_RESTART_SECONDS:
+            if not server.restart(f"it holds {held:.0f} MB, over {memory_mb:.0f} MB"):
+                return
+            started = time.monotonic()
         if live_clients(data_dir):
             idle_since = None
             continue
@@ -249,5 +311,15 @@ def _unpublish(data_dir: Path) -> None:
             (data_dir / SERVER_FILE).unlink()
 
 
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Serve a data dir's store (see the module).")
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--memory-mb", type=float, help="restart the server beyond this")
+    args = parser.parse_args(argv)
+    return serve(args.data_dir, memory_mb=args.memory_mb)
+
+
 if __name__ == "__main__":
-    sys.exit(serve(Path(sys.argv[1])))
+    sys.exit(main(sys.argv[1:]))

@@ -131,3 +131,45 @@ def test_saves_are_debounced_one_at_a_time_and_capped() -> None:
     first_a = min(when for space, when in saved if space == "a")
     assert 0.45 <= first_a - started <= 0.75  # capped at `within`, not 0.2 s after the last
     assert saves.saved == 4
+
+
+def test_closing_a_changed_space_saves_it_without_holding_up_the_question(
+    settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retrieval.index import search
+
+    store = Store(settings)
+    searcher = Searcher(
+        store, embedder, snapshots=settings.index_dir, memory_mb=0.001, save_after=30.0
+    )  # room for one space; no debounced save falls due during the test
+    engine = Engine(settings, embedder=embedder, store=store, searcher=searcher)
+    engine.ingest_articles([stories.TRAM_VOTE], space="transit")
+    engine.ingest_articles([stories.PORT_STRIKE], space="harbor")
+    engine.search(TRAM_Q, spaces=["transit"])
+    engine.search(STRIKE_Q, spaces=["harbor"])  # both built and snapshotted; transit closed
+    engine.ingest_articles([stories.STORM], space="harbor")  # harbor's snapshot lacks it
+    save, written = search.snapshot.save, threading.Event()
+
+    def slow_save(*args: Any) -> bool:
+        time.sleep(1.0)
+        switched = save(*args)
+        written.set()
+        return switched
+
+    monkeypatch.setattr(search.snapshot, "save", slow_save)
+    started = time.monotonic()
+    engine.search(TRAM_Q, spaces=["transit"])  # needs the room: harbor is closed
+    assert time.monotonic() - started < 0.8  # its save did not hold up the question
+    assert list(searcher._indexes) == ["transit"] and not written.is_set()
+
+    storm = engine.search("What did storm Ardent do?", spaces=["harbor"])  # waits for it
+    assert written.is_set() and stories.STORM.id in {p.chunk.article_id for p in storm}
+    assert searcher.loads == {"store": 2, "snapshot": 2}  # harbor from its fresh snapshot
+
+    engine.ingest_articles([stories.PORT_STRIKE_RESUMES], space="harbor")
+    engine.search(TRAM_Q, spaces=["transit"])  # harbor closed again, its save queued
+    engine.close()  # at once: a save not yet begun is done here
+    restarted = engine_of(settings, embedder)
+    resumed = restarted.search("Did the Velmora walkout resume?", spaces=["harbor"])
+    assert stories.PORT_STRIKE_RESUMES.id in {p.chunk.article_id for p in resumed}
+    assert restarted.searcher.loads == {"snapshot": 1}
