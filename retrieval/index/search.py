@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 RECHECK_SECONDS = 1.0
 COMPACT_WHEN_RETIRED = 0.25  # rebuild an index once a quarter of its rows are removed chunks
 OVERFETCH = 64  # ask the approximate index for up to this many times the neighbours wanted
-RESAVE_BEHIND = KEEP_CHANGES // 4  # other processes' writes a snapshot may lag before a rewrite
+RESAVE_BEHIND = KEEP_CHANGES // 4  # other processes' writes a snapshot may lag before a save
 
 
 @dataclass(frozen=True, slots=True)
