@@ -319,8 +319,9 @@ class ExtractiveAnswerer:
         """The chosen sentences with the other version of one of them, when a sentence
         from another article gives a different value for what is asked (see
         `disagreement.pick_sides`): a shortlisted one ranked within `side_within` of the
-        best, or, past the shortlist, any sentence of the top passages that retells a
-        chosen quote (`disagreement.same_report`) with its own values."""
+        best, or, however far down (or past) the shortlist, any sentence of the top
+        passages that retells a chosen quote (`disagreement.same_report`) with its own
+        values."""
         cfg = self.config
         candidates = [*scored.candidates]
         sentences, cosines = scored.sentences, scored.cosines
@@ -330,12 +331,16 @@ class ExtractiveAnswerer:
             if scored.rank[i] >= scored.rank[order[0]] - cfg.side_within
             and cosines[i] >= cfg.min_cosine
         ]
-        siblings = [
-            c
-            for c in _siblings(query, passages[: cfg.passages], [candidates[i] for i in chosen])
-            if len(c.text.split()) >= cfg.min_words
-            and _key(c.text) not in {_key(x.text) for x in candidates}
-        ]
+        shortlisted = {_key(c.text): i for i, c in enumerate(candidates)}
+        siblings = []
+        for c in _siblings(query, passages[: cfg.passages], [candidates[i] for i in chosen]):
+            if len(c.text.split()) < cfg.min_words:
+                continue
+            at = shortlisted.get(_key(c.text))
+            if at is None:
+                siblings.append(c)
+            elif at not in eligible and cosines[at] >= cfg.min_cosine:
+                eligible.append(at)  # shortlisted, but ranked too far down to be a side
         if siblings:
             questions = [query, context] if context and context != query else [query]
             vectors = self.embedder.encode_cached([*questions, *(c.text for c in siblings)])

@@ -261,3 +261,33 @@ def test_a_copy_past_the_shortlist_is_found_as_the_other_side(embedder: Embedder
     answer = answerer.answer("Who leads the crews' union?", passages, as_of=None)
     assert answer.disagreement
     assert "Odile Farran" in answer.text and "Ilse Marrow" in answer.text
+
+
+def test_a_retelling_ranked_far_down_the_shortlist_is_still_the_other_side(
+    embedder: Embedder,
+) -> None:
+    import numpy as np
+
+    from retrieval.answer.extractive import Candidate, ExtractiveAnswerer, Scored
+    from retrieval.ingest.chunking import chunk_article
+    from retrieval.records import Passage
+
+    true, false = (
+        make_article(title, body, source=source, published_at=day)
+        for title, body, source, day in (
+            ("Brisk ferries", "About 40 ferries were left idle at the Brisk quays.", "Herald",
+             date(2026, 4, 8)),
+            ("Brisk stoppage", "About 25 ferries were left idle at the Brisk quays.", "Wire",
+             date(2026, 4, 7)),
+        )
+    )  # fmt: skip
+    chunks = [chunk_article(a)[0] for a in (true, false)]
+    passages = [Passage(chunk=c, score=0.5, rank=r) for r, c in enumerate(chunks, 1)]
+    candidates = [Candidate(c, c.sentence_texts[0], r, 1.0, 1.0, 0.0) for r, c in enumerate(chunks)]
+    question = "How many ferries were left idle at Brisk?"
+    vectors = embedder.encode([c.text for c in candidates])
+    rank = np.array([1.0, 0.1])  # the copy far below side_within of the best
+    scored = Scored(candidates, vectors, np.array([0.9, 0.9]), rank, rank)
+    answerer = ExtractiveAnswerer(embedder)
+    picked = answerer._with_sides(question, passages, scored, [0], [0, 1], None)
+    assert [c.text for c in picked] == [candidates[0].text, candidates[1].text]
