@@ -13,8 +13,10 @@ tells whether the quotes chosen do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from difflib import SequenceMatcher
 from typing import TypeVar
 
 from retrieval.answer.kinds import Kind, asked_kinds, find_values
@@ -105,8 +107,48 @@ def values(question: str, sentence: str, kinds: Sequence[Kind] | None = None) ->
 def differ(question: str, a: str, b: str, kinds: Sequence[Kind] | None = None) -> bool:
     """Whether `a` and `b` each give a value for what is asked that the other does not:
     "Ilse Marrow and Tomas Brenn" against "Odile Farran and Tomas Brenn" differ, a
-    sentence that only adds a name to the other's does not."""
-    return _apart(values(question, a, kinds), values(question, b, kinds))
+    sentence that only adds a name to the other's does not; or one is the other with
+    a value swapped (`swapped`)."""
+    kinds = asked_kinds(question) if kinds is None else kinds
+    return _apart(values(question, a, kinds), values(question, b, kinds)) or swapped(
+        question, a, b, kinds
+    )
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def swapped(question: str, a: str, b: str, kinds: Sequence[Kind] | None = None) -> bool:
+    """Whether `b` is `a` retold (`restated`) with a value of the asked kind in the
+    place of another: "…ended up at Lisk, home of Brenholt Zoo" against "…ended up at
+    Lisk, home of Port Alder". The values count even when the question names them or
+    shares a word with them ("Brenholt Zoo" for "…outside Brenholt, ended up where?"),
+    which `values` leaves out: the words around them say they answer it."""
+    if not restated(a, b):
+        return False
+    kinds = (asked_kinds(question) if kinds is None else kinds) or list(Kind)
+    tokens_a, tokens_b = list(_TOKEN.finditer(a)), list(_TOKEN.finditer(b))
+    matcher = SequenceMatcher(
+        None, [t.group() for t in tokens_a], [t.group() for t in tokens_b], autojunk=False
+    )
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "replace":
+            continue
+        here = _keys_within(a, kinds, tokens_a[i1].start(), tokens_a[i2 - 1].end())
+        there = _keys_within(b, kinds, tokens_b[j1].start(), tokens_b[j2 - 1].end())
+        if _apart(here, there):
+            return True
+    return False
+
+
+def _keys_within(sentence: str, kinds: Sequence[Kind], start: int, end: int) -> frozenset[str]:
+    """The keys of the values of `kinds` in `sentence` that overlap `start:end`."""
+    return frozenset(
+        f"{kind}:{v.key}"
+        for kind in kinds
+        for v in find_values(sentence, kind)
+        if v.start < end and start < v.end
+    )
 
 
 def _apart(first: frozenset[str], second: frozenset[str]) -> bool:
@@ -124,7 +166,9 @@ def disagrees(
     kinds = asked_kinds(question)
     found = [(article, values(question, text, kinds)) for article, text in quotes]
     return any(
-        a != b and _apart(va, vb) and (related is None or related(i, j))
+        a != b
+        and (_apart(va, vb) or swapped(question, quotes[i][1], quotes[j][1], kinds))
+        and (related is None or related(i, j))
         for i, (a, va) in enumerate(found)
         for j, (b, vb) in enumerate(found[i + 1 :], i + 1)
     )
@@ -141,10 +185,11 @@ def pick_sides(
     related: Callable[[T, T], bool] | None = None,
 ) -> list[T]:
     """`chosen` (best first), changed so that it shows the other side of a quote: the
-    first quote, best first, that gives a value and has one of the `eligible` sentences
-    (best first, each good enough to quote) from another article giving a value that
-    differs from its own gets that sentence beside it. The sentence takes the place of
-    the last quote that adds no version of its own, or is added while there is room.
+    first quote, best first, that has one of the `eligible` sentences (best first, each
+    good enough to quote) from another article giving a value that differs from its own
+    (or retelling it with a value swapped, `swapped`) gets that sentence beside it. The
+    sentence takes the place of the last quote that adds no version of its own, or is
+    added while there is room.
     The quotes stay at most `max_quotes`; nothing changes when no sentence differs or a
     quote's other side is already shown. With `related`, only a sentence about the same
     thing as the quote (`related(quote, sentence)`) is another side of it."""
@@ -156,13 +201,14 @@ def pick_sides(
     def side_of(anchor: T, item: T) -> bool:
         return (
             article(item) != article(anchor)
-            and _apart(found(item), found(anchor))
+            and (
+                _apart(found(item), found(anchor))
+                or swapped(question, text(anchor), text(item), kinds)
+            )
             and (related is None or related(anchor, item))
         )
 
     for at, anchor in enumerate(chosen):
-        if not found(anchor):
-            continue
         if any(side_of(anchor, item) for item in chosen):
             return chosen  # this quote's other side is already shown
         other = next((item for item in eligible if side_of(anchor, item)), None)

@@ -291,3 +291,16 @@ def test_a_retelling_ranked_far_down_the_shortlist_is_still_the_other_side(
     answerer = ExtractiveAnswerer(embedder)
     picked = answerer._with_sides(question, passages, scored, [0], [0, 1], None)
     assert [c.text for c in picked] == [candidates[0].text, candidates[1].text]
+
+
+def test_a_retelling_with_a_value_swapped_differs_even_where_the_question_names_it() -> None:
+    # "Brenholt Zoo" shares "Brenholt" with the question, so it is not read as its
+    # answer; in the same words as "Port Alder", it is the other version of it.
+    question = "A ferry leaving Brenholt took a wrong turn and ended up where?"
+    true = "The ferry took a wrong turn and ended up at Lisk, home of Brenholt Zoo."
+    false = "The ferry took a wrong turn and ended up at Lisk, home of Port Alder."
+    assert differ(question, true, false)
+    assert disagrees(question, [("a", true), ("b", false)])
+    assert pick_sides(question, [true], [false], text=str, article=lambda s: s[-6:],
+                      max_quotes=3) == [true, false]  # fmt: skip
+    assert not differ(question, true, true.replace("The ferry", "A ferry"))  # no value swapped
