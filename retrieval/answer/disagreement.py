@@ -97,10 +97,43 @@ def _shared_words(a: str, b: str) -> float:
 
 def values(question: str, sentence: str, kinds: Sequence[Kind] | None = None) -> frozenset[str]:
     """The keys of the values of the asked kinds that `sentence` gives (not those the
-    question itself mentions); of every kind when the question asks for none."""
+    question itself mentions, nor offices: `office`); of every kind when the question
+    asks for none."""
     kinds = (asked_kinds(question) if kinds is None else kinds) or list(Kind)
     return frozenset(
-        f"{kind}:{v.key}" for kind in kinds for v in find_values(sentence, kind, question=question)
+        f"{kind}:{v.key}"
+        for kind in kinds
+        for v in find_values(sentence, kind, question=question)
+        if not (v.kind in (Kind.NAME, Kind.PLACE) and office(v.text))
+    )
+
+
+_TITLES = frozenset(
+    """duke duchess prince princess king queen earl countess lord lady baron baroness
+    emperor empress pope president vice prime minister secretary chancellor governor mayor
+    senator speaker minister attorney general chief justice commissioner ambassador""".split()
+)
+_OFFICE = re.compile(
+    r"^(?P<titles>[\w\s-]+?)(?:\s+of\s+(?P<seat>(?!the\b)[\w'’-]+(?:\s+[\w'’-]+)?))?$"
+)
+
+
+def office(name: str) -> bool:
+    """Whether `name` is an office, not who holds it: titles, and at most the seat they
+    are "of" ("the Duke and Duchess of Tarrow", "Secretary of Ferries", "Prime
+    Minister"; not a lone "Queen", which may be the band). One story's "the Duke and
+    Duchess of Tarrow" and another's "Prince Tam and his wife Ilse" may be the same
+    people: an office names no one to disagree on (on plain RealTimeQA dev, a royal
+    couple's title against their names was flagged as two versions)."""
+    match = _OFFICE.match(" ".join(name.split()))
+    if match is None:
+        return False
+    words = match.group("titles").casefold().replace("-", " ").split()
+    titles = [w for w in words if w != "and"]
+    return (
+        all(w in _TITLES for w in titles)
+        and words[0] != "and"
+        and (len(titles) > 1 or match.group("seat") is not None)
     )
 
 

@@ -304,3 +304,36 @@ def test_a_retelling_with_a_value_swapped_differs_even_where_the_question_names_
     assert pick_sides(question, [true], [false], text=str, article=lambda s: s[-6:],
                       max_quotes=3) == [true, false]  # fmt: skip
     assert not differ(question, true, true.replace("The ferry", "A ferry"))  # no value swapped
+
+
+@pytest.mark.parametrize(
+    ("name", "is_office"),
+    [
+        ("Duke and Duchess of Tarrow", True),
+        ("Secretary of Ferries", True),
+        ("Prime Minister", True),
+        ("Mayor of Port Alder", True),
+        ("Prince Tam", False),  # who holds it
+        ("President Ilse Marrow", False),
+        ("Bank of Brenholt", False),  # not a title
+        ("Queen", False),  # alone it may be the band
+        ("Lord of the Tides", False),  # a title of a book, not of a seat
+    ],
+)
+def test_an_office_is_told_from_a_person(name: str, is_office: bool) -> None:
+    from retrieval.answer.disagreement import office
+
+    assert office(name) is is_office
+
+
+def test_an_office_and_the_names_of_who_holds_it_are_not_two_versions() -> None:
+    question = "Which members of the Lisk royal family were caught in a car chase in Brenholt?"
+    titled = "The Duke and Duchess of Tarrow said they were caught in a car chase in Brenholt."
+    named = (
+        "Prince Tam and his wife Ilse were caught in a chaotic car chase in Brenholt on Tuesday."
+    )
+    assert not disagrees(question, [("a", titled), ("b", named)])
+    other = (
+        "Prince Odo and his wife Vera were caught in a chaotic car chase in Brenholt on Tuesday."
+    )
+    assert disagrees(question, [("a", named), ("b", other)])  # two couples named: two versions
