@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import TypeVar
 
 from retrieval.answer.kinds import Kind, asked_kinds, find_values
@@ -78,6 +79,42 @@ def versions(
     if cosine >= same_thing_cosine(question) and same_report(a, b):
         return True
     return cosine >= SIDE_COSINE and restated(a, b)
+
+
+def untold(question: str, a: str, b: str, passages: tuple[str, str]) -> bool:
+    """Whether the values for what `question` asks that sentence `a` gives and `b` does
+    not, and those `b` gives and `a` does not, are each never given by the other's
+    passage (`passages`: a's, then b's): a story that says "Tarrow Foods" elsewhere does
+    not dispute another's "Tarrow Foods" with its "the popular retailer". True when one
+    of them has no such values (they differ in a `swapped` value, or not at all)."""
+    kinds = asked_kinds(question)
+    own_a, own_b = values(question, a, kinds), values(question, b, kinds)
+    only_a, only_b = own_a - own_b, own_b - own_a
+    if not only_a or not only_b:
+        return True
+    return bool(only_a - _told(question, passages[1], tuple(kinds))) and bool(
+        only_b - _told(question, passages[0], tuple(kinds))
+    )
+
+
+@lru_cache(maxsize=512)
+def _told(question: str, passage: str, kinds: tuple[Kind, ...]) -> frozenset[str]:
+    """The values `passage` gives, and the acronyms of its runs of words ("DEI" is told
+    by "diversity, equity and inclusion")."""
+    found = values(question, passage, kinds)
+    named = [k for k in kinds if k in (Kind.NAME, Kind.PLACE)] or [Kind.NAME]
+    words = [w for w in _WORDS.findall(passage.casefold()) if w not in _LINKS]
+    initials = {
+        "".join(w[0] for w in words[i : i + n])
+        for n in range(2, _LONGEST_ACRONYM + 1)
+        for i in range(len(words) - n + 1)
+    }
+    return found | {f"{kind}:{a}" for kind in named for a in initials}
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
+_LINKS = frozenset("and of the for & a an".split())  # "Bank of Lisk" is BL
+_LONGEST_ACRONYM = 6
 
 
 def same_time(a: date | None, b: date | None) -> bool:

@@ -63,6 +63,16 @@ def versions(question: str, a: Candidate, b: Candidate, cosine: float) -> bool:
     return disagreement.versions(question, a.text, b.text, float(cosine), published)
 
 
+def disputed(question: str, a: Candidate, b: Candidate, cosine: float) -> bool:
+    """Whether two quotes are two versions of one report that dispute each other: each
+    gives a value the other's passage never gives (`disagreement.untold`). A sentence
+    shown beside another as its other version may turn out to be told by its story."""
+    passages = (a.chunk.text, b.chunk.text)
+    return versions(question, a, b, cosine) and disagreement.untold(
+        question, a.text, b.text, passages
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Scored:
     candidates: list[Candidate]
@@ -170,7 +180,7 @@ class ExtractiveAnswerer:
         disagree = disagreement.disagrees(
             question,
             [(c.chunk.article_id, c.text) for c in chosen],
-            related=lambda i, j: versions(question, chosen[i], chosen[j], vectors[i] @ vectors[j]),
+            related=lambda i, j: disputed(question, chosen[i], chosen[j], vectors[i] @ vectors[j]),
         )
         lines = [_attributed(c) for c in citations]
         text = "\n".join([disagreement.HEADLINE, *lines] if disagree else lines)

@@ -337,3 +337,26 @@ def test_an_office_and_the_names_of_who_holds_it_are_not_two_versions() -> None:
         "Prince Odo and his wife Vera were caught in a chaotic car chase in Brenholt on Tuesday."
     )
     assert disagrees(question, [("a", named), ("b", other)])  # two couples named: two versions
+
+
+def test_a_value_the_other_story_also_gives_is_not_disputed_by_it() -> None:
+    from retrieval.answer.disagreement import untold
+
+    question = "Which grocer is facing a 40-day boycott?"
+    vague = "The popular Lisk grocer is facing a 40-day boycott over its new pricing."
+    named = "Tarrow Foods is facing a consumer boycott that began on Wednesday."
+    elsewhere = f"{vague} Tarrow Foods said it would not change course."
+    assert untold(question, vague, named, (vague, named))  # its story never says it
+    assert not untold(question, vague, named, (elsewhere, named))
+    other = "Brisk Mart is facing a consumer boycott that began on Wednesday."
+    assert untold(question, named, other, (named, other))
+
+
+def test_an_acronym_is_told_by_the_words_it_stands_for() -> None:
+    from retrieval.answer.disagreement import untold
+
+    question = "Which grocer is facing a boycott?"
+    spelled = "Shoppers in Lisk boycott the grocer over its fair price parity rules."
+    short = "The grocer faces a boycott over its FPP rules."
+    assert not untold(question, spelled, short, (spelled, short))
+    assert untold(question, spelled, "The grocer faces a boycott over its FTP rules.", ("", ""))
