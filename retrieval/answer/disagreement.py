@@ -13,8 +13,11 @@ tells whether the quotes chosen do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import TypeVar
 
 from retrieval.answer.kinds import Kind, asked_kinds, find_values
@@ -78,6 +81,42 @@ def versions(
     return cosine >= SIDE_COSINE and restated(a, b)
 
 
+def untold(question: str, a: str, b: str, passages: tuple[str, str]) -> bool:
+    """Whether the values for what `question` asks that sentence `a` gives and `b` does
+    not, and those `b` gives and `a` does not, are each never given by the other's
+    passage (`passages`: a's, then b's): a story that says "Tarrow Foods" elsewhere does
+    not dispute another's "Tarrow Foods" with its "the popular retailer". True when one
+    of them has no such values (they differ in a `swapped` value, or not at all)."""
+    kinds = asked_kinds(question)
+    own_a, own_b = values(question, a, kinds), values(question, b, kinds)
+    only_a, only_b = own_a - own_b, own_b - own_a
+    if not only_a or not only_b:
+        return True
+    return bool(only_a - _told(question, passages[1], tuple(kinds))) and bool(
+        only_b - _told(question, passages[0], tuple(kinds))
+    )
+
+
+@lru_cache(maxsize=512)
+def _told(question: str, passage: str, kinds: tuple[Kind, ...]) -> frozenset[str]:
+    """The values `passage` gives, and the acronyms of its runs of words ("DEI" is told
+    by "diversity, equity and inclusion")."""
+    found = values(question, passage, kinds)
+    named = [k for k in kinds if k in (Kind.NAME, Kind.PLACE)] or [Kind.NAME]
+    words = [w for w in _WORDS.findall(passage.casefold()) if w not in _LINKS]
+    initials = {
+        "".join(w[0] for w in words[i : i + n])
+        for n in range(2, _LONGEST_ACRONYM + 1)
+        for i in range(len(words) - n + 1)
+    }
+    return found | {f"{kind}:{a}" for kind in named for a in initials}
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
+_LINKS = frozenset("and of the for & a an".split())  # "Bank of Lisk" is BL
+_LONGEST_ACRONYM = 6
+
+
 def same_time(a: date | None, b: date | None) -> bool:
     """Whether two articles' publication dates are close enough for their sentences to
     be versions of one report (an unknown date may be)."""
@@ -95,18 +134,91 @@ def _shared_words(a: str, b: str) -> float:
 
 def values(question: str, sentence: str, kinds: Sequence[Kind] | None = None) -> frozenset[str]:
     """The keys of the values of the asked kinds that `sentence` gives (not those the
-    question itself mentions); of every kind when the question asks for none."""
+    question itself mentions, nor offices: `office`); of every kind when the question
+    asks for none."""
     kinds = (asked_kinds(question) if kinds is None else kinds) or list(Kind)
     return frozenset(
-        f"{kind}:{v.key}" for kind in kinds for v in find_values(sentence, kind, question=question)
+        f"{kind}:{v.key}"
+        for kind in kinds
+        for v in find_values(sentence, kind, question=question)
+        if not (v.kind in (Kind.NAME, Kind.PLACE) and office(v.text))
+    )
+
+
+_TITLES = frozenset(
+    """duke duchess prince princess king queen earl countess lord lady baron baroness
+    emperor empress pope president vice prime minister secretary chancellor governor mayor
+    senator speaker minister attorney general chief justice commissioner ambassador""".split()
+)
+_OFFICE = re.compile(
+    r"^(?P<titles>[\w\s-]+?)(?:\s+of\s+(?P<seat>(?!the\b)[\w'’-]+(?:\s+[\w'’-]+)?))?$"
+)
+
+
+def office(name: str) -> bool:
+    """Whether `name` is an office, not who holds it: titles, and at most the seat they
+    are "of" ("the Duke and Duchess of Tarrow", "Secretary of Ferries", "Prime
+    Minister"; not a lone "Queen", which may be the band). One story's "the Duke and
+    Duchess of Tarrow" and another's "Prince Tam and his wife Ilse" may be the same
+    people: an office names no one to disagree on (on plain RealTimeQA dev, a royal
+    couple's title against their names was flagged as two versions)."""
+    match = _OFFICE.match(" ".join(name.split()))
+    if match is None:
+        return False
+    words = match.group("titles").casefold().replace("-", " ").split()
+    titles = [w for w in words if w != "and"]
+    return (
+        all(w in _TITLES for w in titles)
+        and words[0] != "and"
+        and (len(titles) > 1 or match.group("seat") is not None)
     )
 
 
 def differ(question: str, a: str, b: str, kinds: Sequence[Kind] | None = None) -> bool:
     """Whether `a` and `b` each give a value for what is asked that the other does not:
     "Ilse Marrow and Tomas Brenn" against "Odile Farran and Tomas Brenn" differ, a
-    sentence that only adds a name to the other's does not."""
-    return _apart(values(question, a, kinds), values(question, b, kinds))
+    sentence that only adds a name to the other's does not; or one is the other with
+    a value swapped (`swapped`)."""
+    kinds = asked_kinds(question) if kinds is None else kinds
+    return _apart(values(question, a, kinds), values(question, b, kinds)) or swapped(
+        question, a, b, kinds
+    )
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def swapped(question: str, a: str, b: str, kinds: Sequence[Kind] | None = None) -> bool:
+    """Whether `b` is `a` retold (`restated`) with a value of the asked kind in the
+    place of another: "…ended up at Lisk, home of Brenholt Zoo" against "…ended up at
+    Lisk, home of Port Alder". The values count even when the question names them or
+    shares a word with them ("Brenholt Zoo" for "…outside Brenholt, ended up where?"),
+    which `values` leaves out: the words around them say they answer it."""
+    if not restated(a, b):
+        return False
+    kinds = (asked_kinds(question) if kinds is None else kinds) or list(Kind)
+    tokens_a, tokens_b = list(_TOKEN.finditer(a)), list(_TOKEN.finditer(b))
+    matcher = SequenceMatcher(
+        None, [t.group() for t in tokens_a], [t.group() for t in tokens_b], autojunk=False
+    )
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "replace":
+            continue
+        here = _keys_within(a, kinds, tokens_a[i1].start(), tokens_a[i2 - 1].end())
+        there = _keys_within(b, kinds, tokens_b[j1].start(), tokens_b[j2 - 1].end())
+        if _apart(here, there):
+            return True
+    return False
+
+
+def _keys_within(sentence: str, kinds: Sequence[Kind], start: int, end: int) -> frozenset[str]:
+    """The keys of the values of `kinds` in `sentence` that overlap `start:end`."""
+    return frozenset(
+        f"{kind}:{v.key}"
+        for kind in kinds
+        for v in find_values(sentence, kind)
+        if v.start < end and start < v.end
+    )
 
 
 def _apart(first: frozenset[str], second: frozenset[str]) -> bool:
@@ -124,7 +236,9 @@ def disagrees(
     kinds = asked_kinds(question)
     found = [(article, values(question, text, kinds)) for article, text in quotes]
     return any(
-        a != b and _apart(va, vb) and (related is None or related(i, j))
+        a != b
+        and (_apart(va, vb) or swapped(question, quotes[i][1], quotes[j][1], kinds))
+        and (related is None or related(i, j))
         for i, (a, va) in enumerate(found)
         for j, (b, vb) in enumerate(found[i + 1 :], i + 1)
     )
@@ -141,10 +255,11 @@ def pick_sides(
     related: Callable[[T, T], bool] | None = None,
 ) -> list[T]:
     """`chosen` (best first), changed so that it shows the other side of a quote: the
-    first quote, best first, that gives a value and has one of the `eligible` sentences
-    (best first, each good enough to quote) from another article giving a value that
-    differs from its own gets that sentence beside it. The sentence takes the place of
-    the last quote that adds no version of its own, or is added while there is room.
+    first quote, best first, that has one of the `eligible` sentences (best first, each
+    good enough to quote) from another article giving a value that differs from its own
+    (or retelling it with a value swapped, `swapped`) gets that sentence beside it. The
+    sentence takes the place of the last quote that adds no version of its own, or is
+    added while there is room.
     The quotes stay at most `max_quotes`; nothing changes when no sentence differs or a
     quote's other side is already shown. With `related`, only a sentence about the same
     thing as the quote (`related(quote, sentence)`) is another side of it."""
@@ -156,13 +271,14 @@ def pick_sides(
     def side_of(anchor: T, item: T) -> bool:
         return (
             article(item) != article(anchor)
-            and _apart(found(item), found(anchor))
+            and (
+                _apart(found(item), found(anchor))
+                or swapped(question, text(anchor), text(item), kinds)
+            )
             and (related is None or related(anchor, item))
         )
 
     for at, anchor in enumerate(chosen):
-        if not found(anchor):
-            continue
         if any(side_of(anchor, item) for item in chosen):
             return chosen  # this quote's other side is already shown
         other = next((item for item in eligible if side_of(anchor, item)), None)

@@ -58,9 +58,18 @@ _NOT_A_THING = (  # "what did…", "what happened…": the words after "what" th
     "about if kind sort type made caused led"
 )
 _WH = r"(?:which|what)(?:\s+\w+)?"  # "which", "what", "which two", "what new"
+# "Which public figure…?" asks for a person, "which grim figure?" for a number.
+_PERSON_FIGURE = (
+    "public political anonymous influential famous prominent historical key leading "
+    "religious royal controversial notable sporting cultural"
+)
 
 _HOW_MUCH = re.compile(r"\bhow\s+(?:many|much|old|long|far|often|tall|big|large|high|fast)\b")
 _ASKS: list[tuple[Kind, re.Pattern[str]]] = [
+    (
+        Kind.NAME,
+        re.compile(rf"\b(?:which|what)\s+(?:{'|'.join(_PERSON_FIGURE.split())})\s+figures?\b"),
+    ),
     (Kind.NUMBER, _HOW_MUCH),
     (Kind.NUMBER, re.compile(rf"\b{_WH}\s+(?:{'|'.join(_NUMBER_WORDS_ASKED.split())})\b")),
     (Kind.NUMBER, re.compile(r"\bby\s+how\s+much\b")),
@@ -236,7 +245,7 @@ _DATE = re.compile(
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"  # 12 March 2026
     rf"|{_MONTH}\s+\d{{4}}"  # March 2026
     r"|\d{4}-\d{2}-\d{2}"  # 2026-03-12
-    rf"|(?:{'|'.join(_WEEKDAYS)})"
+    rf"|(?:{'|'.join(_WEEKDAYS)})s?"  # "on Monday", "13% higher on Mondays"
     r"|(?:1[89]|20)\d{2}s?"  # 1998, 2026, the 1990s
     rf"|{_MONTH}(?=\s|[,.;]|$))\b",
     re.IGNORECASE,
@@ -363,6 +372,8 @@ def _looks_like_month(sentence: str, at: int) -> bool:
 def _date_key(text: str) -> str:
     """ "March 12, 2026" / "12 March 2026" -> "2026-03-12"; "March 12" -> "03-12"."""
     t = text.casefold().replace(",", " ").replace(".", " ")
+    if t.rstrip("s") in _WEEKDAYS:
+        return t.rstrip("s")  # "Mondays" is Monday
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t.strip()):
         return t.strip()
     year = re.search(r"\b(1[89]|20)\d{2}s?\b", t)

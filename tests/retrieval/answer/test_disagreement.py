@@ -261,3 +261,102 @@ def test_a_copy_past_the_shortlist_is_found_as_the_other_side(embedder: Embedder
     answer = answerer.answer("Who leads the crews' union?", passages, as_of=None)
     assert answer.disagreement
     assert "Odile Farran" in answer.text and "Ilse Marrow" in answer.text
+
+
+def test_a_retelling_ranked_far_down_the_shortlist_is_still_the_other_side(
+    embedder: Embedder,
+) -> None:
+    import numpy as np
+
+    from retrieval.answer.extractive import Candidate, ExtractiveAnswerer, Scored
+    from retrieval.ingest.chunking import chunk_article
+    from retrieval.records import Passage
+
+    true, false = (
+        make_article(title, body, source=source, published_at=day)
+        for title, body, source, day in (
+            ("Brisk ferries", "About 40 ferries were left idle at the Brisk quays.", "Herald",
+             date(2026, 4, 8)),
+            ("Brisk stoppage", "About 25 ferries were left idle at the Brisk quays.", "Wire",
+             date(2026, 4, 7)),
+        )
+    )  # fmt: skip
+    chunks = [chunk_article(a)[0] for a in (true, false)]
+    passages = [Passage(chunk=c, score=0.5, rank=r) for r, c in enumerate(chunks, 1)]
+    candidates = [Candidate(c, c.sentence_texts[0], r, 1.0, 1.0, 0.0) for r, c in enumerate(chunks)]
+    question = "How many ferries were left idle at Brisk?"
+    vectors = embedder.encode([c.text for c in candidates])
+    rank = np.array([1.0, 0.1])  # the copy far below side_within of the best
+    scored = Scored(candidates, vectors, np.array([0.9, 0.9]), rank, rank)
+    answerer = ExtractiveAnswerer(embedder)
+    picked = answerer._with_sides(question, passages, scored, [0], [0, 1], None)
+    assert [c.text for c in picked] == [candidates[0].text, candidates[1].text]
+
+
+def test_a_retelling_with_a_value_swapped_differs_even_where_the_question_names_it() -> None:
+    # "Brenholt Zoo" shares "Brenholt" with the question, so it is not read as its
+    # answer; in the same words as "Port Alder", it is the other version of it.
+    question = "A ferry leaving Brenholt took a wrong turn and ended up where?"
+    true = "The ferry took a wrong turn and ended up at Lisk, home of Brenholt Zoo."
+    false = "The ferry took a wrong turn and ended up at Lisk, home of Port Alder."
+    assert differ(question, true, false)
+    assert disagrees(question, [("a", true), ("b", false)])
+    assert pick_sides(question, [true], [false], text=str, article=lambda s: s[-6:],
+                      max_quotes=3) == [true, false]  # fmt: skip
+    assert not differ(question, true, true.replace("The ferry", "A ferry"))  # no value swapped
+
+
+@pytest.mark.parametrize(
+    ("name", "is_office"),
+    [
+        ("Duke and Duchess of Tarrow", True),
+        ("Secretary of Ferries", True),
+        ("Prime Minister", True),
+        ("Mayor of Port Alder", True),
+        ("Prince Tam", False),  # who holds it
+        ("President Ilse Marrow", False),
+        ("Bank of Brenholt", False),  # not a title
+        ("Queen", False),  # alone it may be the band
+        ("Lord of the Tides", False),  # a title of a book, not of a seat
+    ],
+)
+def test_an_office_is_told_from_a_person(name: str, is_office: bool) -> None:
+    from retrieval.answer.disagreement import office
+
+    assert office(name) is is_office
+
+
+def test_an_office_and_the_names_of_who_holds_it_are_not_two_versions() -> None:
+    question = "Which members of the Lisk royal family were caught in a car chase in Brenholt?"
+    titled = "The Duke and Duchess of Tarrow said they were caught in a car chase in Brenholt."
+    named = (
+        "Prince Tam and his wife Ilse were caught in a chaotic car chase in Brenholt on Tuesday."
+    )
+    assert not disagrees(question, [("a", titled), ("b", named)])
+    other = (
+        "Prince Odo and his wife Vera were caught in a chaotic car chase in Brenholt on Tuesday."
+    )
+    assert disagrees(question, [("a", named), ("b", other)])  # two couples named: two versions
+
+
+def test_a_value_the_other_story_also_gives_is_not_disputed_by_it() -> None:
+    from retrieval.answer.disagreement import untold
+
+    question = "Which grocer is facing a 40-day boycott?"
+    vague = "The popular Lisk grocer is facing a 40-day boycott over its new pricing."
+    named = "Tarrow Foods is facing a consumer boycott that began on Wednesday."
+    elsewhere = f"{vague} Tarrow Foods said it would not change course."
+    assert untold(question, vague, named, (vague, named))  # its story never says it
+    assert not untold(question, vague, named, (elsewhere, named))
+    other = "Brisk Mart is facing a consumer boycott that began on Wednesday."
+    assert untold(question, named, other, (named, other))
+
+
+def test_an_acronym_is_told_by_the_words_it_stands_for() -> None:
+    from retrieval.answer.disagreement import untold
+
+    question = "Which grocer is facing a boycott?"
+    spelled = "Shoppers in Lisk boycott the grocer over its fair price parity rules."
+    short = "The grocer faces a boycott over its FPP rules."
+    assert not untold(question, spelled, short, (spelled, short))
+    assert untold(question, spelled, "The grocer faces a boycott over its FTP rules.", ("", ""))

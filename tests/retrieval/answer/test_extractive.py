@@ -349,3 +349,27 @@ def test_the_learned_scorer_answers_the_seed_articles_questions(
 def test_the_learned_scorer_refuses_most_near_topic_seed_questions(seed_newsroom: Engine) -> None:
     answered = [q for q in SEED_NEAR_TOPIC if not seed_newsroom.ask(q).refused]
     assert len(answered) <= 1, answered
+
+
+def test_of_the_sentences_good_enough_to_quote_the_latest_news_ranks_first(
+    embedder: Embedder,
+) -> None:
+    import numpy as np
+
+    from retrieval.answer.extractive import Candidate, Scored
+    from retrieval.ingest.chunking import chunk_article
+
+    reports = [
+        ("Last year's regatta was won by the Tern, skippered by Odile Farran.", date(2025, 6, 2)),
+        ("This year's regatta was won by the Gull, skippered by Ilse Marrow.", date(2026, 6, 1)),
+        ("The regatta drew crowds to the Brisk quays on a windy day.", date(2026, 5, 30)),
+    ]
+    chunks = [
+        chunk_article(conftest.make_article("Brisk regatta", body, published_at=day))[0]
+        for body, day in reports
+    ]
+    candidates = [Candidate(c, c.sentence_texts[0], r, 1.0, 1.0, 0.0) for r, c in enumerate(chunks)]
+    rank = np.array([0.70, 0.66, 0.50])  # the third is not good enough to quote
+    scored = Scored(candidates, np.zeros((3, 1)), np.array([0.6, 0.6, 0.5]), rank, rank)
+    answerer = ExtractiveAnswerer(embedder, ExtractiveConfig(recent_lead=0.2))
+    assert list(answerer._recent_first(scored)) == pytest.approx([0.70, 0.86, 0.50])

@@ -44,6 +44,8 @@ N, NUM, D, P = Kind.NAME, Kind.NUMBER, Kind.DATE, Kind.PLACE
         ("What’s the maximum fine for skipping a fare?", [NUM]),
         ("What is the name of the new fee?", [N]),
         ("What’s the colloquial name of the ferry?", [N]),
+        ("Which public figure opened the ferry museum?", [N]),  # a person, not a number
+        ("Which political figure faced questions over the tram?", [N]),
     ],
 )
 def test_what_a_question_asks_for(question, kinds):
@@ -95,6 +97,12 @@ def test_a_year_inside_a_date_is_a_date_not_a_number():
 def test_dates_in_their_usual_shapes():
     sentence = "Talks began on 3 May 2025, resumed in June 2026 and end on Friday."
     assert [v.key for v in find_values(sentence, D)] == ["2025-05-03", "2026-06", "friday"]
+
+
+def test_a_weekday_in_the_plural_is_that_day():
+    found = find_values("Ferries ran 13% late on Mondays, the port said.", D)
+    assert [(v.text, v.key) for v in found] == [("Mondays", "monday")]
+    assert find_values("The Monday sailing was cancelled.", D)[0].key == "monday"
 
 
 def test_may_the_verb_is_not_a_month():
