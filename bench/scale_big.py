@@ -42,6 +42,7 @@ from synthetic import articles
 from retrieval.config import Settings
 from retrieval.embed.embedder import get_embedder
 from retrieval.eval.metrics import hits_at_k, p50, p95
+from retrieval.index.server import SERVER_FILE, rss_mb
 from retrieval.index.store import Store
 from retrieval.ingest.chunking import chunk_article
 from retrieval.records import SHARED_SPACE, Article
@@ -117,25 +118,16 @@ def fill(
     return {"embed_s": embedded, "fill_s": time.perf_counter() - started}
 
 
-def rss_mb(pid: int | str = "self") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1e3
-    return float("nan")
-
-
 def store_rss_mb(data_dir: Path) -> float | None:
     """Resident memory of the data dir's own Chroma server (its supervisor's children),
     where chromadb keeps the collections it opened; None when there is none."""
-    from retrieval.index.server import SERVER_FILE
-
     try:
         supervisor = json.loads((data_dir / SERVER_FILE).read_text())["pid"]
         tasks = Path(f"/proc/{supervisor}/task").iterdir()
         children = [c for t in tasks for c in (t / "children").read_text().split()]
     except (OSError, KeyError, ValueError):
         return None
-    return round(sum(rss_mb(child) for child in children))
+    return round(sum(rss_mb(child) or 0.0 for child in children))
 
 
 def measure(settings: Settings, needles: int, spaces: int = 1) -> dict[str, float | None]:

@@ -202,8 +202,8 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def rss_mb(pid: int) -> float | None:
-    """A process's resident memory (MB), None if it can't be read."""
+def rss_mb(pid: int | str = "self") -> float | None:
+    """A process's resident memory (MB), None if it can't be read (it has ended)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
