@@ -314,9 +314,7 @@ class ExtractiveAnswerer:
         scored = self.score(query, passages, context)
         if not scored.candidates:
             return []
-        rank, relevance, cosines, sentences = (
-            self._recent_first(scored), scored.relevance, scored.cosines, scored.sentences
-        )  # fmt: skip
+        rank, relevance, sentences = self._recent_first(scored), scored.relevance, scored.sentences
         order = sorted(range(len(rank)), key=lambda i: (-float(rank[i]), i))  # ties: shortlist's
         learned = cfg.refusal == "learned"
         if learned and relevance[order[0]] < cfg.min_probability:
@@ -330,7 +328,7 @@ class ExtractiveAnswerer:
                 break
             if not learned and rank[i] < rank[order[0]] - cfg.keep_within:
                 break
-            if not learned and (relevance[i] < cfg.min_score or cosines[i] < cfg.min_cosine):
+            if not learned and not self._answers(scored, i):
                 continue
             if any(
                 float(sentences[i] @ sentences[j]) >= cfg.duplicate_cosine
@@ -350,11 +348,7 @@ class ExtractiveAnswerer:
         cfg = self.config
         if not cfg.recent_lead or cfg.refusal == "learned":
             return scored.rank
-        good = [
-            i
-            for i in range(len(scored.candidates))
-            if scored.relevance[i] >= cfg.min_score and scored.cosines[i] >= cfg.min_cosine
-        ]
+        good = [i for i in range(len(scored.candidates)) if self._answers(scored, i)]
         dates = {i: scored.candidates[i].chunk.published_at for i in good}
         newest = max((d for d in dates.values() if d is not None), default=None)
         if newest is None:
