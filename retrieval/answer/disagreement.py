@@ -234,13 +234,10 @@ def disagrees(
     give different values for what `question` asks (and, with `related`, are about the
     same thing: `related(i, j)` for quotes i and j)."""
     kinds = asked_kinds(question)
-    found = [(article, values(question, text, kinds)) for article, text in quotes]
     return any(
-        a != b
-        and (_apart(va, vb) or swapped(question, quotes[i][1], quotes[j][1], kinds))
-        and (related is None or related(i, j))
-        for i, (a, va) in enumerate(found)
-        for j, (b, vb) in enumerate(found[i + 1 :], i + 1)
+        a != b and differ(question, x, y, kinds) and (related is None or related(i, j))
+        for i, (a, x) in enumerate(quotes)
+        for j, (b, y) in enumerate(quotes[i + 1 :], i + 1)
     )
 
 
@@ -265,16 +262,10 @@ def pick_sides(
     thing as the quote (`related(quote, sentence)`) is another side of it."""
     kinds = asked_kinds(question)
 
-    def found(item: T) -> frozenset[str]:
-        return values(question, text(item), kinds)
-
     def side_of(anchor: T, item: T) -> bool:
         return (
             article(item) != article(anchor)
-            and (
-                _apart(found(item), found(anchor))
-                or swapped(question, text(anchor), text(item), kinds)
-            )
+            and differ(question, text(anchor), text(item), kinds)
             and (related is None or related(anchor, item))
         )
 
