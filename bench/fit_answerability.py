@@ -1,6 +1,7 @@
 """Fit the extractive answerer's answerability scorer on the RealTimeQA dev split.
 
     nice -n 10 .venv/bin/python bench/fit_answerability.py [--data DIR] [--folds 5] [--refresh]
+        [--stage sentence|confidence|both] [--seed N]
 
 (`--data` is the realtimeqa folder: ../shared/eval/realtimeqa of the main checkout by default;
 from a worktree pass /work/shared/eval/realtimeqa.)
@@ -12,6 +13,11 @@ logistic regression (numpy, L2) over `answerability.FEATURES`, chooses the thres
 k-fold cross-validation by question, prints the cross-validated dev figures (right,
 wrong, refused answerable, refused unanswerable, quotes per answer) and the coefficients
 to paste into retrieval/answer/answerability.py.
+
+The confidence stage then asks the default answerer (the hand-set rule, with the sentence
+weights in the code) every question and variant, and fits whether its answer is right
+from its first quote's `answerability.CONFIDENCE_FEATURES`, with the same cross-validated
+table and the fixtures' (and the seed article's) confidences at the end.
 
 Slow steps are cached under ../cache/scorer/ (delete it, or pass --refresh, after a
 change to chunking, search or the shortlist): the ingested dev corpus, the passages of
@@ -40,7 +46,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import REALTIMEQA, REPO  # noqa: E402
 from retrieval.answer import answerability  # noqa: E402
-from retrieval.answer.extractive import ExtractiveAnswerer, proper_names  # noqa: E402
+from retrieval.answer.extractive import (  # noqa: E402
+    ExtractiveAnswerer,
+    ExtractiveConfig,
+    proper_names,
+)
 from retrieval.config import Settings  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 from retrieval.eval.metrics import answer_quoted  # noqa: E402
@@ -183,6 +193,113 @@ def candidate_rows(questions: list[Question], scored: dict):
     return rows
 
 
+def confidence_rows(questions: list[Question], passages: dict[str, tuple], eng: Engine):
+    """The second stage's examples: every question and variant the hand-set rule answers,
+    as (question index, unanswerable?, right?, its first quote's
+    `answerability.CONFIDENCE_FEATURES`, quotes shown); and the number the rule refuses of
+    each variant. Right means the answer quotes the gold answer and the gold story was
+    searched. (Fitting each quote on whether it holds the answer, an answer's confidence
+    its best quote's, did worse: 39.8 % right at 78.2 % refused.)"""
+    answerer = ExtractiveAnswerer(eng.embedder, ExtractiveConfig(min_confidence=0))
+    rows, refused = [], [0, 0]
+    for n, q in enumerate(questions):
+        for unanswerable, found in enumerate(passages[q.uid]):
+            answer = answerer.answer(q.text, found, as_of=q.as_of)
+            scored = answerer.score(q.text, found)
+            chosen, _ = answerer.pick(q.text, scored)
+            if answer.refused or not chosen:
+                refused[unanswerable] += 1
+                continue
+            right = not unanswerable and answer_quoted(
+                q.answer, [c.quote for c in answer.citations]
+            )
+            x = answerer.confidence_features(q.text, found, scored, chosen[0])
+            rows.append((n, unanswerable, right, x, len(answer.citations)))
+    return rows, refused
+
+
+def fit_confidence(questions, passages, folds: int, min_right: float, seed: int) -> None:
+    """Fit, cross-validate and print the second stage (answerability.confidence), then
+    score the fixtures' answers with it."""
+    eng = engine()
+    rows, refused = confidence_rows(questions, passages, eng)
+    n = len(questions)
+    x = np.array([r[3] for r in rows])
+    y = np.array([float(r[2]) for r in rows])
+    qs = np.array([r[0] for r in rows])
+    fold_of = np.random.default_rng(seed).permutation(n) % folds
+    p = np.zeros(len(rows))
+    for f in range(folds):
+        test = fold_of[qs] == f
+        p[test] = prob(fit(x[~test], y[~test]), x[test])
+    # (question, variant): [confidence, right, quotes]
+    answers = {(r[0], r[1]): [float(pi), r[2], r[4]] for r, pi in zip(rows, p, strict=True)}
+    print(
+        f"\nconfidence stage: {len(answers)} answers of {2 * n} (refused by the rule: "
+        f"{refused[0]} answerable, {refused[1]} unanswerable), {int(y.sum())} right"
+    )
+    print(f"{folds}-fold CV by question, seed {seed}:")
+    print("threshold  right  wrong  refused-ans  refused-unans  quotes")
+    keeping = []
+    for t in [round(t, 2) for t in np.arange(0.0, 0.61, 0.01)]:
+        shown = {k: a for k, a in answers.items() if a[0] >= t}
+        ans = [a for k, a in shown.items() if k[1] == 0]
+        right = sum(a[1] for a in ans) / n
+        wrong = sum(not a[1] for a in ans) / n
+        refused_unans = 1 - sum(k[1] == 1 for k in shown) / n
+        quotes = np.mean([a[2] for a in ans] or [0])
+        if right >= min_right:
+            keeping.append((t, right, refused_unans))
+        print(f"  {t:5.2f}   {right:.3f}  {wrong:.3f}    {1 - len(ans) / n:.3f}        "
+              f"{refused_unans:.3f}       {quotes:.2f}")  # fmt: skip
+    if keeping:
+        print(f"highest threshold keeping right >= {min_right}: {keeping[-1]}")
+    w = fit(x, y)
+    print("\nfitted on all of dev (paste into retrieval/answer/answerability.py):")
+    print(f"CONFIDENCE_INTERCEPT = {w[0]:.4f}")
+    print("CONFIDENCE_WEIGHTS = {")
+    for name, value in zip(answerability.CONFIDENCE_FEATURES, w[1:], strict=True):
+        print(f'    "{name}": {value:.4f},')
+    print("}")
+    eng.close()
+    print("\nthe fictional fixtures' answers (not fitted on), with these weights:")
+    for question, unanswerable, found, answerer in fixture_answers():
+        scored = answerer.score(question, found)
+        chosen, _ = answerer.pick(question, scored)
+        kind = "unanswerable" if unanswerable else "answerable"
+        if not chosen:
+            print(f"  {kind:12} refused by the rule  {question}")
+            continue
+        c = prob(w, answerer.confidence_features(question, found, scored, chosen[0])[None])[0]
+        print(f"  {kind:12} confidence {c:.2f}  {question}")
+
+
+def fixture_answers():
+    """(question, unanswerable?, passages searched, answerer) for the fixtures' questions
+    and the seed article's (when ../shared is here)."""
+    from tests.retrieval.answer.test_extractive import SEED_ANSWERABLE, SEED_NEAR_TOPIC
+
+    asked = [(q, 0) for q, _ in ANSWERABLE] + [(q, 1) for q in UNANSWERABLE + NEAR_TOPIC]
+    seed = REALTIMEQA.parent.parent / "seed" / "000_ec5b004586267d03.txt"
+    with tempfile.TemporaryDirectory() as work:
+        for name, ingest, questions in [
+            ("stories", lambda e: (e.ingest_articles(stories.ALL), e.ingest([str(SAMPLES)])),
+             asked),
+            ("seed", lambda e: e.ingest([str(seed)]),
+             [(q, 0) for q, _ in SEED_ANSWERABLE] + [(q, 1) for q in SEED_NEAR_TOPIC]),
+        ]:  # fmt: skip
+            if name == "seed" and not seed.is_file():
+                continue
+            eng = Engine(
+                Settings(data_dir=Path(work) / name, store_mode="embedded", chroma_host=None)
+            )
+            ingest(eng)
+            answerer = ExtractiveAnswerer(eng.embedder, ExtractiveConfig(min_confidence=0))
+            for question, unanswerable in questions:
+                yield question, unanswerable, eng.search(question), answerer
+            eng.close()
+
+
 # -- fitting -------------------------------------------------------------------------------
 
 
@@ -266,11 +383,22 @@ def main() -> None:
     parser.add_argument("--refresh", action="store_true", help="recompute passages and features")
     parser.add_argument("--refresh-features", action="store_true")
     parser.add_argument("--ratio", type=float, default=answerability.QUOTE_RATIO)
+    parser.add_argument("--seed", type=int, default=0, help="of the folds")
+    parser.add_argument(
+        "--stage",
+        choices=("sentence", "confidence", "both"),
+        default="both",
+        help="the sentence scorer, the confidence of the chosen answer, or both",
+    )
     args = parser.parse_args()
     REALTIMEQA, CACHE = args.data, args.cache
     CACHE.mkdir(parents=True, exist_ok=True)
     questions = load_questions()
     passages = passages_per_question(questions, args.refresh)
+    if args.stage != "sentence":
+        fit_confidence(questions, passages, args.folds, args.min_right, args.seed)
+        if args.stage == "confidence":
+            return
     scored = scored_candidates(questions, passages, args.refresh or args.refresh_features)
     rows = candidate_rows(questions, scored)
     x = np.array([r[5] for r in rows], dtype=float)

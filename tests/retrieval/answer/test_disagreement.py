@@ -287,7 +287,7 @@ def test_a_retelling_ranked_far_down_the_shortlist_is_still_the_other_side(
     question = "How many ferries were left idle at Brisk?"
     vectors = embedder.encode([c.text for c in candidates])
     rank = np.array([1.0, 0.1])  # the copy far below side_within of the best
-    scored = Scored(candidates, vectors, np.array([0.9, 0.9]), rank, rank)
+    scored = Scored(candidates, vectors, np.array([0.9, 0.9]), rank, rank, 0 * rank)
     answerer = ExtractiveAnswerer(embedder)
     picked = answerer._with_sides(question, passages, scored, [0], [0, 1], None)
     assert [c.text for c in picked] == [candidates[0].text, candidates[1].text]
