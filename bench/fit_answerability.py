@@ -193,14 +193,16 @@ def candidate_rows(questions: list[Question], scored: dict):
     return rows
 
 
-def confidence_rows(questions: list[Question], passages: dict[str, tuple], eng: Engine):
+def confidence_rows(
+    questions: list[Question], passages: dict[str, tuple], eng: Engine, config: dict
+):
     """The second stage's examples: every question and variant the hand-set rule answers,
     as (question index, unanswerable?, right?, its first quote's
     `answerability.CONFIDENCE_FEATURES`, quotes shown); and the number the rule refuses of
     each variant. Right means the answer quotes the gold answer and the gold story was
     searched. (Fitting each quote on whether it holds the answer, an answer's confidence
     its best quote's, did worse: 39.8 % right at 78.2 % refused.)"""
-    answerer = ExtractiveAnswerer(eng.embedder, ExtractiveConfig(min_confidence=0))
+    answerer = ExtractiveAnswerer(eng.embedder, ExtractiveConfig(**{**config, "min_confidence": 0}))
     rows, refused = [], [0, 0]
     for n, q in enumerate(questions):
         for unanswerable, found in enumerate(passages[q.uid]):
@@ -218,11 +220,13 @@ def confidence_rows(questions: list[Question], passages: dict[str, tuple], eng: 
     return rows, refused
 
 
-def fit_confidence(questions, passages, folds: int, min_right: float, seed: int) -> None:
+def fit_confidence(
+    questions, passages, folds: int, min_right: float, seed: int, config: dict
+) -> None:
     """Fit, cross-validate and print the second stage (answerability.confidence), then
     score the fixtures' answers with it."""
     eng = engine()
-    rows, refused = confidence_rows(questions, passages, eng)
+    rows, refused = confidence_rows(questions, passages, eng, config)
     n = len(questions)
     x = np.array([r[3] for r in rows])
     y = np.array([float(r[2]) for r in rows])
@@ -263,7 +267,7 @@ def fit_confidence(questions, passages, folds: int, min_right: float, seed: int)
     print("}")
     eng.close()
     print("\nthe fictional fixtures' answers (not fitted on), with these weights:")
-    for question, unanswerable, found, answerer in fixture_answers():
+    for question, unanswerable, found, answerer in fixture_answers(config):
         scored = answerer.score(question, found)
         chosen, _ = answerer.pick(question, scored)
         kind = "unanswerable" if unanswerable else "answerable"
@@ -274,7 +278,7 @@ def fit_confidence(questions, passages, folds: int, min_right: float, seed: int)
         print(f"  {kind:12} confidence {c:.2f}  {question}")
 
 
-def fixture_answers():
+def fixture_answers(config: dict):
     """(question, unanswerable?, passages searched, answerer) for the fixtures' questions
     and the seed article's (when ../shared is here)."""
     from tests.retrieval.answer.test_extractive import SEED_ANSWERABLE, SEED_NEAR_TOPIC
@@ -294,7 +298,8 @@ def fixture_answers():
                 Settings(data_dir=Path(work) / name, store_mode="embedded", chroma_host=None)
             )
             ingest(eng)
-            answerer = ExtractiveAnswerer(eng.embedder, ExtractiveConfig(min_confidence=0))
+            settings = ExtractiveConfig(**{**config, "min_confidence": 0})
+            answerer = ExtractiveAnswerer(eng.embedder, settings)
             for question, unanswerable in questions:
                 yield question, unanswerable, eng.search(question), answerer
             eng.close()
@@ -385,6 +390,9 @@ def main() -> None:
     parser.add_argument("--ratio", type=float, default=answerability.QUOTE_RATIO)
     parser.add_argument("--seed", type=int, default=0, help="of the folds")
     parser.add_argument(
+        "--config", type=json.loads, default={}, help="ExtractiveConfig fields, as JSON"
+    )
+    parser.add_argument(
         "--stage",
         choices=("sentence", "confidence", "both"),
         default="both",
@@ -396,7 +404,7 @@ def main() -> None:
     questions = load_questions()
     passages = passages_per_question(questions, args.refresh)
     if args.stage != "sentence":
-        fit_confidence(questions, passages, args.folds, args.min_right, args.seed)
+        fit_confidence(questions, passages, args.folds, args.min_right, args.seed, args.config)
         if args.stage == "confidence":
             return
     scored = scored_candidates(questions, passages, args.refresh or args.refresh_features)

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
 
     # Retrieval and answering knobs (defaults tuned on the RealTimeQA dev split).
     top_k: int = Field(default=10, ge=1, le=100)
+    # The extractive answer is refused when the chance that it answers is under this
+    # (retrieval/answer/answerability.py; None: its default). Higher refuses more of
+    # what the articles don't say, and more short questions they do answer.
+    min_confidence: float | None = Field(default=None, ge=0, lt=1)
     # Chunks fill the embedding model's window (256 tokens for MiniLM, title line
     # included), or `chunk_tokens` if fewer; `chunk_words` caps the character length.
     chunk_tokens: int | None = Field(default=None, ge=32)
@@ -116,6 +120,7 @@ class Settings(BaseSettings):
         "openai_api_key",
         "model_cache_dir",
         "keep_days",
+        "min_confidence",
         "store_memory_mb",
         "shard_count",
         mode="before",

@@ -9,9 +9,10 @@ the LLM fails or times out.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from retrieval.answer.base import Answerer
-from retrieval.answer.extractive import ExtractiveAnswerer
+from retrieval.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from retrieval.answer.llm import LLMAnswerer, build_chat_model
 from retrieval.config import Settings
 from retrieval.embed.embedder import Embedder
@@ -26,7 +27,10 @@ def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
     `NEWSBOT_LLM_MODEL` is missing. It does not contact the LLM: `retrieval.answer.llm.check_llm`
     (used by `newsbot doctor`) does.
     """
-    extractive = ExtractiveAnswerer(embedder)
+    config = ExtractiveConfig()
+    if settings.min_confidence is not None:
+        config = replace(config, min_confidence=settings.min_confidence)
+    extractive = ExtractiveAnswerer(embedder, config)
     if settings.llm == "none":
         return extractive
 

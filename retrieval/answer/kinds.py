@@ -100,6 +100,12 @@ _ASKS: list[tuple[Kind, re.Pattern[str]]] = [
 ]
 
 
+def without_asking(question: str) -> str:
+    """`question` without its "how" phrases: in "How big is the pay rise?" or "how long
+    did it last?" the adjective asks for a number, it is not a word the answer holds."""
+    return _HOW_MUCH.sub(" ", question.casefold())
+
+
 def asked_kinds(question: str) -> list[Kind]:
     """The kinds of value `question` asks for, in the order it asks them; [] for none.
 

@@ -304,6 +304,25 @@ def test_a_missing_extra_names_the_install_command(
         build_chat_model(settings)
 
 
+def test_newsbot_min_confidence_sets_the_extractive_refusal_gate(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retrieval.answer import answerability
+
+    default = build_answerer(llm_settings(), embedder)
+    assert isinstance(default, ExtractiveAnswerer)
+    assert default.config.min_confidence == answerability.CONFIDENCE_THRESHOLD
+    monkeypatch.setenv("NEWSBOT_MIN_CONFIDENCE", "0.27")
+    strict = build_answerer(Settings(_env_file=None), embedder)  # type: ignore[call-arg]
+    assert isinstance(strict, ExtractiveAnswerer)
+    assert strict.config.min_confidence == 0.27
+    monkeypatch.setenv("NEWSBOT_MIN_CONFIDENCE", "")  # as in .env.example: the default
+    assert Settings(_env_file=None).min_confidence is None  # type: ignore[call-arg]
+    monkeypatch.setenv("NEWSBOT_MIN_CONFIDENCE", "1.5")
+    with pytest.raises(ValueError, match="min_confidence"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
 def test_the_answerer_follows_newsbot_llm(embedder: Embedder) -> None:
     assert isinstance(build_answerer(llm_settings(), embedder), ExtractiveAnswerer)
 
