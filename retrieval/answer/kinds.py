@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from retrieval.text.words import STOPWORDS
+
 
 class Kind(StrEnum):
     NAME = "name"  # a person, group or other proper name
@@ -410,7 +412,12 @@ def _names(sentence: str) -> list[Value]:
         words = text.split()
         if all(w.casefold().strip(".") in _NOT_A_NAME for w in words):
             continue
-        if sentence_start and len(words) == 1 and not _is_capitalised_elsewhere(sentence, text):
+        if (
+            sentence_start
+            and len(words) == 1
+            and not _is_capitalised_elsewhere(sentence, text)
+            and not _opens_as_a_name(text)
+        ):
             continue  # "Officials said…": a capital only because it opens the sentence
         key = _POSSESSIVE.sub("", _LEADING_THE.sub("", " ".join(text.casefold().split())))
         values.append(Value(Kind.NAME, text, start, start + len(text), key))
@@ -444,6 +451,36 @@ def _split_at_and(run: str) -> list[str]:
 
 def _is_capitalised_elsewhere(sentence: str, word: str) -> bool:
     return sentence.count(word) > 1 or word.isupper()
+
+
+# Words that open news sentences with a capital they owe to their place: who is speaking
+# or acting as a group, and the nouns and words that open an account of events.
+_OPENERS = frozenset(
+    """police people everyone everybody nobody nothing something someone anyone staff
+    rain snow traffic inflation unemployment turnout demand growth damage power
+    many most some several few both each all none one two three four five six seven eight
+    nine ten twenty thousands hundreds millions dozens first second third finally now thus
+    instead overall together despite although though because unlike like during amid
+    until unless whether even just only perhaps indeed yes no not never always often
+    sometimes once soon again already
+    duke duchess prince princess king queen emperor pope president minister mayor
+    governor senator chancellor secretary""".split()  # a title alone names no one
+)
+
+
+def _opens_as_a_name(word: str) -> bool:
+    """Whether a single capitalised word opening a sentence is a name: "Tesla announced…",
+    "Greece is…", "TikTok said…"; not "Officials said…" (a plural), "Reportedly…",
+    "Following…" or a word of `_OPENERS`."""
+    bare = _POSSESSIVE.sub("", word.strip(".,;:"))
+    lower = bare.casefold()
+    if re.search(r"[a-z][A-Z]", bare):
+        return True  # "TikTok", "WeChat", "iPhone"
+    if lower in _OPENERS or lower in _NOT_NAME_START or lower in STOPWORDS or len(bare) < 2:
+        return False
+    if lower.endswith(("ly", "ing", "ed")):
+        return False
+    return not (lower.endswith("s") and not lower.endswith(("ss", "us", "is")))
 
 
 def _places(sentence: str) -> list[Value]:

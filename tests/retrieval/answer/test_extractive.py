@@ -426,10 +426,10 @@ def strict_newsroom(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
     return engine
 
 
-@pytest.mark.parametrize("question", NEAR_TOPIC[:2])
 def test_the_confidence_gate_refuses_what_the_rule_answers_on_the_topic(
-    newsroom: Engine, strict_newsroom: Engine, question: str
+    newsroom: Engine, strict_newsroom: Engine
 ) -> None:
+    question = "How many dock workers lost their jobs?"  # a strike, not lost jobs
     assert not newsroom.ask(question).refused  # the hand-set rule quotes the topic
     assert strict_newsroom.ask(question).refused
 

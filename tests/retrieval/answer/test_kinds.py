@@ -75,10 +75,33 @@ def test_a_capital_that_only_opens_the_sentence_is_not_a_name():
     assert texts("The ferry left Brenholt at dawn.", N) == ["Brenholt"]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        ("Lisktel announced a five-for-one stock split.", ["Lisktel"]),
+        ("Brenholt is staying firm on its ferry fares.", ["Brenholt"]),
+        ("Velmora’s harbour reopened on Monday.", ["Velmora’s"]),
+        ("FerryNet said the route would close.", ["FerryNet"]),
+        ("The Brenholt council voted.", ["Brenholt"]),
+        ("Residents said the water was cut off.", []),
+        ("Reportedly, the ferry was late.", []),
+        ("Following the vote, crews went home.", []),
+        ("Rain closed the harbour.", []),
+        ("Duke Tam waved.", ["Duke Tam"]),
+        ("Duke waved.", []),
+    ],
+)
+def test_a_single_word_opening_the_sentence_is_a_name_unless_its_capital_is_its_place(
+    sentence: str, names: list[str]
+) -> None:
+    assert texts(sentence, N) == names
+
+
 def test_places_are_names_those_after_a_place_word_first():
     assert texts(SENTENCE, P)[0] == "Brenholt"
     assert texts("Crews sailed from the Port of Lisk by noon.", P) == ["Port of Lisk"]
-    assert texts("Velmora formed a government.", P) == []  # a capital opening the sentence
+    assert texts("Velmora formed a government.", P) == ["Velmora"]  # opening, yet a name
+    assert texts("Officials formed a government.", P) == []  # a capital it owes its place
     assert texts("It was Velmora that formed a government.", P) == ["Velmora"]
 
 
