@@ -57,6 +57,7 @@ class Candidate:
     coverage: float  # share of all the question's content words found in the sentence
     missing_names: float  # share of the question's names its passage never mentions
     lede: bool = False  # the first sentence of its article
+    story_rank: int = 0  # its passage's rank, copies of a story counted once (0: unknown)
 
 
 def versions(question: str, a: Candidate, b: Candidate, cosine: float) -> bool:
@@ -525,7 +526,8 @@ class ExtractiveAnswerer:
         terms = set(tokenize(query))
         seen: set[str] = set()
         candidates = []
-        for passage in passages[: cfg.passages]:
+        read = passages[: cfg.passages]
+        for passage, story in zip(read, answerability.story_ranks(read), strict=True):
             chunk = passage.chunk
             known = f"{chunk.title} {chunk.source} {chunk.text}".casefold()
             missing = sum(name not in known for name in names) / len(names) if names else 0.0
@@ -540,7 +542,9 @@ class ExtractiveAnswerer:
                 coverage = len(terms & words) / len(terms) if terms else 0.0
                 lede = chunk.position == 0 and i == 0
                 candidates.append(
-                    Candidate(chunk, sentence, passage.rank, overlap, coverage, missing, lede)
+                    Candidate(
+                        chunk, sentence, passage.rank, overlap, coverage, missing, lede, story
+                    )
                 )
         candidates.sort(key=lambda c: -self._lexical(c))  # stable: ties in reading order
         return candidates[: cfg.shortlist]

@@ -44,7 +44,10 @@ from retrieval.index.store import collection_name
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 1: one part, named by "generation" (read as a base without deltas)
+# Snapshots of another format are rebuilt from the store. 1: one part, named by
+# "generation"; 2: BM25 terms from before irregular past forms were read as their verb
+# ("led" as "lead").
+FORMAT = 3
 STALE_SECONDS = 600.0  # a part out of the manifest (or never in it) is deleted this long after
 DELTA_SHARE = 0.1  # a new base once the deltas hold more rows than this share of the base's
 MAX_DELTAS = 50  # or once there are this many deltas
@@ -99,10 +102,7 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
         manifest["version"] = int(manifest["version"])
-        if manifest.get("format") == 1:  # its rows unknown: the next save writes a new base
-            base = {"name": manifest["generation"], "files": manifest["files"], "rows": 0}
-            manifest["parts"] = [base | {"version": manifest["version"]}]
-        elif manifest.get("format") != FORMAT:
+        if manifest.get("format") != FORMAT:
             return None
         manifest["names"] = tuple(part["name"] for part in manifest["parts"])
     except (OSError, ValueError, KeyError, TypeError):

@@ -45,6 +45,58 @@ _SAME_ACT = {
 }
 _CANONICAL = {stem: head for head, stems in _SAME_ACT.items() for stem in stems}
 
+# Irregular past forms, which the stemmer leaves as they are, as their verb: "Who leads
+# the union?" finds "the union, led by Ilse Marrow". Only forms that are rarely another
+# word ("left", "found", "saw" and "lay" are).
+_IRREGULAR = {
+    form: verb
+    for verb, forms in {
+        "lead": "led",
+        "sell": "sold",
+        "pay": "paid",
+        "hold": "held",
+        "tell": "told",
+        "meet": "met",
+        "give": "gave given",
+        "take": "took taken",
+        "make": "made",
+        "begin": "began begun",
+        "rise": "rose risen",
+        "fall": "fell fallen",
+        "spend": "spent",
+        "send": "sent",
+        "strike": "struck",
+        "fight": "fought",
+        "choose": "chose chosen",
+        "drive": "drove driven",
+        "steal": "stole stolen",
+        "break": "broke broken",
+        "lose": "lost",
+        "shoot": "shot",
+        "build": "built",
+        "bring": "brought",
+        "catch": "caught",
+        "teach": "taught",
+        "write": "wrote written",
+        "speak": "spoke spoken",
+        "know": "knew known",
+        "grow": "grew grown",
+        "fly": "flew flown",
+        "throw": "threw thrown",
+        "flee": "fled",
+        "seek": "sought",
+        "think": "thought",
+        "keep": "kept",
+        "withdraw": "withdrew withdrawn",
+        "overtake": "overtook overtaken",
+        "swear": "swore sworn",
+        "freeze": "froze frozen",
+        "sink": "sank sunk",
+        "hide": "hid hidden",
+    }.items()
+    for form in forms.split()
+}
+
 
 @cache
 def _stemmer() -> Any:
@@ -57,7 +109,7 @@ def _stemmer() -> Any:
 def _term(word: str) -> str:
     """A word's index term. Stemming is slow in pure Python, but a corpus of millions of
     words has only tens of thousands of distinct ones."""
-    stem = _stemmer().stemWord(word)
+    stem = _stemmer().stemWord(_IRREGULAR.get(word, word))
     return _CANONICAL.get(stem, stem)
 
 

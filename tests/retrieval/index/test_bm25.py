@@ -17,6 +17,12 @@ from retrieval.text.words import tokenize
         ("Who denied it?", ["deni"]),
         ("Moscow rejected the claims", ["moscow", "deni", "claim"]),
         ("1,500 special forces", ["1", "500", "special", "forc"]),
+        ("Who leads the union?", ["lead", "union"]),
+        (
+            "The union, led by Ilse Marrow, sold its shares",
+            ["union", "lead", "ils", "marrow", "sell", "share"],
+        ),
+        ("Written, wrote, writes", ["write", "write", "write"]),
     ],
 )
 def test_tokenize_folds_case_plurals_and_stopwords(text: str, tokens: list[str]) -> None:

@@ -313,3 +313,14 @@ def test_two_processes_saving_at_once_leave_the_later_ones_snapshot(tmp_path: Pa
     for round_ in range(ROUNDS):
         saver_writes(expected, 1, round_)
     assert same(opened(tmp_path, 2 * ROUNDS + 1), expected)  # the second's last save
+
+
+@pytest.mark.parametrize("old", [1, 2])
+def test_a_snapshot_of_another_format_is_not_read(tmp_path: Path, old: int) -> None:
+    """Format 2's BM25 terms read "led" as itself, not as "lead": rebuilt, not reused."""
+    snapshot.save(built(), tmp_path, 1)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "format": old}))
+    assert snapshot.load(tmp_path) is None
+    snapshot.save(built(), tmp_path, 2)  # the next save writes a current one
+    assert opened(tmp_path, 2) is not None
