@@ -259,12 +259,7 @@ def fit_confidence(
     if keeping:
         print(f"highest threshold keeping right >= {min_right}: {keeping[-1]}")
     w = fit(x, y)
-    print("\nfitted on all of dev (paste into retrieval/answer/answerability.py):")
-    print(f"CONFIDENCE_INTERCEPT = {w[0]:.4f}")
-    print("CONFIDENCE_WEIGHTS = {")
-    for name, value in zip(answerability.CONFIDENCE_FEATURES, w[1:], strict=True):
-        print(f'    "{name}": {value:.4f},')
-    print("}")
+    print_weights("CONFIDENCE_", answerability.CONFIDENCE_FEATURES, w)
     eng.close()
     print("\nthe fictional fixtures' answers (not fitted on), with these weights:")
     for question, unanswerable, found, answerer in fixture_answers(config):
@@ -325,6 +320,16 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 300) -> np.
             break
     coef = w[1:] / std  # back to raw features
     return np.concatenate([[w[0] - coef @ mean], coef])
+
+
+def print_weights(prefix: str, features: tuple[str, ...], w: np.ndarray) -> None:
+    """The fitted intercept and weights, as answerability.py spells them."""
+    print("\nfitted on all of dev (paste into retrieval/answer/answerability.py):")
+    print(f"{prefix}INTERCEPT = {w[0]:.4f}")
+    print(f"{prefix}WEIGHTS = {{")
+    for name, value in zip(features, w[1:], strict=True):
+        print(f'    "{name}": {value:.4f},')
+    print("}")
 
 
 def prob(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -425,12 +430,7 @@ def main() -> None:
         chosen = max(keeping)
         print(f"highest threshold keeping right >= {args.min_right}: {chosen} {cv[chosen]}")
     w = fit(x, y)
-    print("\nfitted on all of dev (paste into retrieval/answer/answerability.py):")
-    print(f"INTERCEPT = {w[0]:.4f}")
-    print("WEIGHTS = {")
-    for name, value in zip(answerability.FEATURES, w[1:], strict=True):
-        print(f'    "{name}": {value:.4f},')
-    print("}")
+    print_weights("", answerability.FEATURES, w)
     train = summary(outcomes(rows, prob(w, x), answerability.THRESHOLD, n, args.ratio), n)
     print(f"training fit at the shipped threshold {answerability.THRESHOLD}: {train}")
     print("\nthe fictional fixtures (not fitted on), with these weights:")
