@@ -344,6 +344,18 @@ def test_the_learned_scorer_answers_the_seed_articles_questions(
 
 
 @pytest.mark.shared
+@pytest.mark.parametrize(("question", "quoted"), SEED_ANSWERABLE)
+def test_the_default_answerer_answers_the_seed_articles_questions(
+    embedder: Embedder, seed_newsroom: Engine, question: str, quoted: str
+) -> None:
+    default = Engine(seed_newsroom.settings, embedder=embedder)
+    answer = default.ask(question)
+    default.close()
+    assert not answer.refused, question
+    assert any(quoted in c.quote for c in answer.citations), answer.text
+
+
+@pytest.mark.shared
 def test_the_learned_scorer_refuses_most_near_topic_seed_questions(seed_newsroom: Engine) -> None:
     answered = [q for q in SEED_NEAR_TOPIC if not seed_newsroom.ask(q).refused]
     assert len(answered) <= 1, answered
