@@ -218,7 +218,14 @@ class _Chroma:
 
     def __init__(self, data_dir: Path, port: int) -> None:
         self.data_dir, self.port = data_dir, port
+        self.stopping = False  # the supervisor was asked to end: no more restarts
         self.process = self._start()
+
+    def end(self) -> None:
+        """Stop for good (SIGTERM): the server ends, and is not started again even when
+        the signal comes while it is being restarted."""
+        self.stopping = True
+        self.process.terminate()
 
     def _start(self) -> subprocess.Popen[bytes]:
         with open(self.data_dir / "chroma-server.log", "ab") as output:
@@ -249,8 +256,13 @@ class _Chroma:
         with write_lock(self.data_dir), _locked(self.data_dir / "chroma-start.lock"):
             with open(self.data_dir / "chroma-server.log", "a") as output:
                 output.write(f"newsbot: restarting the server: {why}\n")
+            if self.stopping:
+                return False
             self.stop()
             self.process = self._start()
+            if self.stopping:  # asked to end while it was starting
+                self.stop()
+                return False
             return self.answering()
 
 
@@ -261,7 +273,7 @@ def serve(
     whenever it holds more than `memory_mb`)."""
     with _locked(data_dir / "chroma-server.lock", blocking=True):
         server = _Chroma(data_dir, _free_port())
-        signal.signal(signal.SIGTERM, lambda *_: server.process.terminate())
+        signal.signal(signal.SIGTERM, lambda *_: server.end())
         published = False
         try:
             if server.answering():
@@ -279,7 +291,7 @@ def serve(
 def _wait_until_idle(data_dir: Path, server: _Chroma, idle: float, memory_mb: float | None) -> None:
     idle_since: float | None = None
     started = time.monotonic()
-    while server.process.poll() is None:
+    while server.process.poll() is None and not server.stopping:
         time.sleep(POLL_SECONDS)
         held = (rss_mb(server.process.pid) or 0.0) if memory_mb is not None else 0.0
         over = memory_mb is not None and held > memory_mb

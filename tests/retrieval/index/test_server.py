@@ -76,3 +76,19 @@ def test_a_server_over_its_memory_budget_is_restarted_and_its_clients_go_on(
     finally:
         supervisor.terminate()
         supervisor.wait(30)
+
+
+def test_a_supervisor_asked_to_end_starts_no_server_again(tmp_path: Path) -> None:
+    """SIGTERM while the server is over its budget: the restart that was due is not made,
+    or the supervisor would serve on and never end."""
+    from retrieval.index import server
+
+    chroma = server._Chroma.__new__(server._Chroma)
+    chroma.data_dir, chroma.port, chroma.stopping = tmp_path, 0, False
+    chroma.process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    started: list[int] = []
+    chroma._start = lambda: started.append(1) or chroma.process  # type: ignore[method-assign]
+    chroma.end()
+    assert chroma.restart("it holds 120 MB, over 100 MB") is False
+    assert started == []
+    assert chroma.process.wait(10) is not None  # the server was told to end
