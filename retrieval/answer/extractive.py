@@ -3,7 +3,8 @@
 No LLM is involved, so every word of an answer's quotes is the article's own and
 every citation is true by construction. Sentences are scored by their embedding
 similarity to the question plus the share of the question's content words they
-contain; a question no sentence answers well enough is refused.
+contain; a question no sentence answers well enough is refused, and so is an answer
+the confidence gate (answerability.confidence) finds unlikely to answer.
 """
 
 from __future__ import annotations
@@ -156,7 +157,8 @@ class ExtractiveConfig:
     # With "relevance", the answer is also refused when the probability that its first
     # quote answers the question (answerability.confidence, fitted on RealTimeQA dev by
     # bench/fit_answerability.py) is under this; 0 turns it off. Multi-part questions
-    # are not gated: their parts are clauses, not the questions it was fitted on.
+    # and follow-ups folded into the question before are not gated: clauses and pairs of
+    # questions are not the questions it was fitted on. NEWSBOT_MIN_CONFIDENCE sets it.
     min_confidence: float = answerability.CONFIDENCE_THRESHOLD
     min_probability: float = answerability.THRESHOLD
     quote_ratio: float = answerability.QUOTE_RATIO
