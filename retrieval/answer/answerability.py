@@ -213,46 +213,48 @@ RARITY_PASSAGES = 10  # how rare a question's word is: in how few of these passa
 def confidence_features(
     question: str,
     passages: Sequence[Passage],
-    first: Candidate,
+    candidates: Sequence[Candidate],
+    first: int,
     *,
     names: set[str],
-    logit: float,
+    cosines: np.ndarray,
     logits: np.ndarray,
-    relevance: float,
     relevances: np.ndarray,
     gives_kind: bool,
     read: int,
-    cosine: float,
     answering: float,
     margin: float,
 ) -> np.ndarray:
-    """One row of `CONFIDENCE_FEATURES` for the answer whose first quote is `first`;
-    the sentences were read from the first `read` of `passages`."""
+    """One row of `CONFIDENCE_FEATURES` for the answer whose first quote is
+    `candidates[first]`, with their `cosines`, `logits` and hand-set `relevances`; the
+    sentences were read from the first `read` of `passages`."""
+    top = candidates[first]
     terms = set(tokenize(without_asking(question)))
-    held = [set(tokenize(f"{p.chunk.title} {p.chunk.text}")) for p in passages[:RARITY_PASSAGES]]
-    said = set().union(*held[:read]) if held[:read] else set()
-    stories = _distinct(held)  # another outlet's copy of a story makes no word rarer
-    rarity = {t: 1.0 / (1 + sum(t in h for h in stories)) for t in terms}
+    held = [_words(p) for p in passages[:RARITY_PASSAGES]]
+    said = set().union(*held[:read])
+    story = _stories(held)  # another outlet's copy of a story makes no word rarer
+    distinct = [h for i, h in enumerate(held) if story.index(story[i]) == i]
+    rarity = {t: 1.0 / (1 + sum(t in h for h in distinct)) for t in terms}
     total = sum(rarity.values()) or 1.0
-    sentence = set(tokenize(first.text))
-    passage = set(tokenize(f"{first.chunk.title} {first.chunk.text}"))
-    casefolded = first.text.casefold()
+    sentence = set(tokenize(top.text))
+    passage = set(tokenize(f"{top.chunk.title} {top.chunk.text}"))
+    casefolded = top.text.casefold()
     return np.array(
         [
-            logit,
+            float(logits[first]),
             float(logits.max()),
-            relevance,
+            float(relevances[first]),
             float(relevances.max()),
             len(terms - said) / len(terms) if terms else 0.0,
             sum(r for t, r in rarity.items() if t not in said) / total,
             sum(r for t, r in rarity.items() if t in sentence) / total,
             sum(r for t, r in rarity.items() if t in passage) / total,
-            first.coverage,
+            top.coverage,
             sum(n in casefolded for n in names) / len(names) if names else 1.0,
             float(bool(asked_kinds(question)) and not gives_kind),
-            first.missing_names,
-            cosine,
-            1.0 / max(1, first.story_rank or first.passage_rank),
+            top.missing_names,
+            float(cosines[first]),
+            1.0 / max(1, top.story_rank or top.passage_rank),
             answering,
             margin,
         ]
@@ -262,32 +264,31 @@ def confidence_features(
 COPY_WORDS = 0.5  # passages sharing this share of their words (Jaccard) tell one story
 
 
-def _same_story(a: set[str], b: set[str]) -> bool:
-    return len(a & b) >= COPY_WORDS * len(a | b)
+def _words(passage: Passage) -> set[str]:
+    return set(tokenize(f"{passage.chunk.title} {passage.chunk.text}"))
 
 
-def _distinct(passages: list[set[str]]) -> list[set[str]]:
-    """The passages' words, a story's copies after its first left out."""
-    kept: list[set[str]] = []
+def _stories(passages: list[set[str]]) -> list[int]:
+    """Which story each passage (its words) tells, numbered from 0 in order of first
+    appearance: a passage sharing `COPY_WORDS` of its words with an earlier story's first
+    passage is a copy of it."""
+    firsts: list[set[str]] = []
+    found = []
     for words in passages:
-        if not any(_same_story(words, k) for k in kept):
-            kept.append(words)
-    return kept
+        at = next(
+            (i for i, k in enumerate(firsts) if len(words & k) >= COPY_WORDS * len(words | k)), None
+        )
+        if at is None:
+            firsts.append(words)
+            at = len(firsts) - 1
+        found.append(at)
+    return found
 
 
 def story_ranks(passages: Sequence[Passage]) -> list[int]:
     """Each passage's rank in search counting the copies of a story once: another
     outlet's copy ranked first does not make the story's own passage second."""
-    stories: list[set[str]] = []
-    ranks = []
-    for p in passages:
-        words = set(tokenize(f"{p.chunk.title} {p.chunk.text}"))
-        at = next((i for i, k in enumerate(stories) if _same_story(words, k)), None)
-        if at is None:
-            stories.append(words)
-            at = len(stories) - 1
-        ranks.append(at + 1)
-    return ranks
+    return [story + 1 for story in _stories([_words(p) for p in passages])]
 
 
 def confidence(x: np.ndarray) -> float:

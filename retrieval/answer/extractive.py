@@ -413,7 +413,6 @@ class ExtractiveAnswerer:
         question = context if context and context != query else query
         names = proper_names(question)
         logits = answerability.logits(question, scored.candidates, scored.cosines, names=names)
-        relevance = scored.relevance - scored.lift
         top = scored.candidates[first]
         rank = self._recent_first(scored)
         rivals = [  # the next best sentence that is not another outlet's retelling of it
@@ -425,15 +424,14 @@ class ExtractiveAnswerer:
         return answerability.confidence_features(
             question,
             passages,
-            top,
+            scored.candidates,
+            first,
             names=names,
-            logit=float(logits[first]),
+            cosines=scored.cosines,
             logits=logits,
-            relevance=float(relevance[first]),
-            relevances=relevance,
+            relevances=scored.relevance - scored.lift,
             gives_kind=bool(self._gives_kind(query, [top], context)[0]),
             read=self.config.passages,
-            cosine=float(scored.cosines[first]),
             answering=sum(answering) / len(answering),
             margin=float(rank[first]) - max(rivals) if rivals else 1.0,
         )
