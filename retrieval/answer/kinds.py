@@ -16,12 +16,13 @@ is digits or number words, a date names a month, a weekday or a year.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from retrieval.text.words import STOPWORDS
+from retrieval.text.words import STOPWORDS, stem
 
 
 class Kind(StrEnum):
@@ -288,12 +289,43 @@ def find_values(sentence: str, kind: Kind, *, question: str = "") -> list[Value]
     asked = {value.key for k in Kind for value in _FINDERS[k](question)}
     words = {w.casefold() for w in re.findall(r"[\w'’]+", question)}
     names = [_significant(v.text) for v in _names(question)]
+    counted = _counted(question) if kind is Kind.NUMBER else None
     return [
         v
         for v in found
         if v.key not in asked
         and not (v.kind in (Kind.NAME, Kind.PLACE) and _named_by(v.text, words, names))
+        and not (counted and _counts_another(sentence, v, *counted))
     ]
+
+
+_HOW_MANY = re.compile(r"\bhow\s+many\s+([\w'’-]+(?:\s+[\w'’-]+){0,3})", re.IGNORECASE)
+
+
+def _counted(question: str) -> tuple[frozenset[str], str] | None:
+    """What "how many" counts: the names that qualify it and the stem of the noun after
+    them; for "how many Ukrainian soldiers have died?", ({"ukrainian"}, "soldier"). None
+    when the question asks no count or qualifies it with no name ("how many soldiers…")."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return None
+    words = match[1].split()
+    names = list(itertools.takewhile(lambda w: w[0].isupper(), words))
+    if not names or len(words) == len(names) or words[len(names)].casefold() in STOPWORDS:
+        return None
+    return frozenset(stem(w) for w in names), stem(words[len(names)])
+
+
+def _counts_another(sentence: str, value: Value, qualifiers: frozenset[str], noun: str) -> bool:
+    """Whether the number `value` counts the asked noun qualified by other names, not
+    the question's: "10,000 North Korean soldiers" is no count of Ukrainian soldiers."""
+    after = re.split(r"[,;:.()]", sentence[value.end :], maxsplit=1)[0].split()[:4]
+    terms = [stem(w) for w in after]
+    if noun not in terms:
+        return False
+    between = after[: terms.index(noun)]
+    own = {stem(w) for w in between if w[0].isupper()}
+    return bool(own - qualifiers) and not own & qualifiers
 
 
 def _named_by(text: str, words: set[str], names: Sequence[set[str]]) -> bool:

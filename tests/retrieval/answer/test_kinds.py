@@ -153,6 +153,14 @@ def test_number_words_after_a_scale_word_are_one_number(sentence, key):
     assert [v.key for v in find_values(sentence, NUM)] == [key]
 
 
+def test_a_number_counting_the_asked_thing_of_another_name_is_no_count_of_it():
+    sentence = "Reports said 900 Velmoran dockers and 40 dockers from Lisk walked out."
+    assert texts(sentence, NUM, "How many Lisk dockers walked out?") == ["40"]
+    assert texts(sentence, NUM, "How many Velmoran dockers walked out?") == ["900", "40"]
+    assert texts(sentence, NUM, "How many dockers walked out?") == ["900", "40"]  # no name
+    assert texts(sentence, NUM, "How many Lisk ferries sailed?") == ["900", "40"]  # not dockers
+
+
 def test_a_name_sharing_only_an_ordinary_word_with_the_question_is_an_answer():
     question = "What’s the colloquial name of this syndrome?"
     assert texts("It is known as “Havana Syndrome” in Brisk.", N, question) == [
