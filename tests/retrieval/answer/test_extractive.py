@@ -305,8 +305,8 @@ def test_quotes_from_one_article_share_its_number(engine: Engine) -> None:
     assert [n for n, _ in ((c.n, q) for c, q in answer.sources())] == sorted(numbers.values())
 
 
-# The seed article's own questions, and three on its topic that it does not answer: the
-# learned scorer quotes the first and refuses two of the three (the hand-set rule refuses one).
+# The seed article's own questions, and three on its topic that it does not answer: both
+# the learned scorer and the default quote the first and refuse two of the three.
 SEED_ANSWERABLE = [
     ("who denied the troop deployment?", "North Korean diplomat"),
     ("How many special forces did North Korea send to Russia?", "1,500 special forces"),
@@ -361,6 +361,16 @@ def test_the_learned_scorer_refuses_most_near_topic_seed_questions(seed_newsroom
     assert len(answered) <= 1, answered
 
 
+@pytest.mark.shared
+def test_the_default_answerer_refuses_most_near_topic_seed_questions(
+    embedder: Embedder, seed_newsroom: Engine
+) -> None:
+    default = Engine(seed_newsroom.settings, embedder=embedder)
+    answered = [q for q in SEED_NEAR_TOPIC if not default.ask(q).refused]
+    default.close()
+    assert len(answered) <= 1, answered
+
+
 def test_of_the_sentences_good_enough_to_quote_the_latest_news_ranks_first(
     embedder: Embedder,
 ) -> None:
@@ -405,6 +415,30 @@ def test_the_sentence_giving_the_kind_asked_for_outranks_one_restating_the_topic
     answer = engine.ask("Who won the Lisk regatta?")
     assert answer.citations[0].quote.startswith("Odile Farran won"), answer.text
     assert len(answer.citations) == quotes, answer.text  # without the lead, the topic too
+
+
+FERRY_CONTRACT = conftest.make_article(
+    "Velmora ferry contract",
+    "The Velmora harbour master rejected claims by Lisk that the ferry contract had been "
+    "rigged. The contract runs for ten years and covers the night crossings to Brisk.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("What did the Velmora harbour master say about the ferry contract?", True),
+        ("What did Lisk say about the ferry contract?", False),  # only spoken about
+    ],
+)
+def test_what_someone_said_is_not_answered_by_what_others_said_about_them(
+    embedder: Embedder, tmp_path: Path, question: str, answered: bool
+) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    engine = Engine(settings, embedder=embedder)
+    engine.ingest_articles([FERRY_CONTRACT])
+    answer = engine.ask(question)
+    assert answer.refused is not answered, answer.text
 
 
 @pytest.mark.parametrize(("relevance", "answered"), [(0.70, False), (0.80, True)])

@@ -1,0 +1,76 @@
+"""Whether a sentence names the one a question asks about in the role the question asks.
+
+"What did China say?" asks for China's words. "The Russian ambassador rejected the claims
+of Iran and China" names China, but as what the ambassador spoke about: it does not say
+what China said. Such a sentence `speaks_about` the asked speaker: it names them, and
+not where a speaker stands ("China said…", "…,” said China's ministry", "according to
+China"). A sentence without a verb of saying is no sign either way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.text.words import stem, words
+
+# The verbs of saying a question asks with and a sentence reports with, as terms.
+_SPEECH = frozenset(
+    stem(w)
+    for w in """say said tell told announce state claim warn deny reject dismiss respond reply
+    add insist argue write wrote tweet post urge accuse criticise criticize emphasise
+    emphasize caution assert stress describe call comment label condemn denounce vow pledge
+    promise threaten""".split()
+)
+_REPORTING = frozenset("said says told tells wrote writes".split())
+_ASKS = re.compile(r"\bwhat\s+(?:did|does|do|has|have|had|will|would)\s+(?P<rest>.+)", re.I)
+_ACCORDING = re.compile(r"\baccording\s+to\b", re.I)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_INVERTED = re.compile(r"[,“”\"']\s*$")  # "…,” said": the speaker comes after the verb
+_NEAR = 4  # the speaker is within this many words of the verb ("…, said the ministry of China")
+
+
+def asked_speaker(question: str) -> frozenset[str]:
+    """The terms of the names a "what did X say?" question asks the words of: {"china"}
+    for "What did China say about the talks?"; empty for other questions and for a
+    speaker without a name ("what did the minister say?")."""
+    match = _ASKS.search(question)
+    if match is None:
+        return frozenset()
+    found = words(match["rest"])
+    at = next((i for i, w in enumerate(found) if stem(w) in _SPEECH), None)
+    if at is None:
+        return frozenset()
+    return frozenset(stem(w) for w in found[:at] if w[0].isupper())
+
+
+def speaks_about(sentence: str, speaker: frozenset[str]) -> bool:
+    """Whether `sentence` names `speaker` only in what is said, not as who says it: some
+    name of theirs is in it, and none where a speaker stands: before its first word of
+    speech or just before another, just after one in a passive ("cautioned by Robert
+    Wood") or after a quote ("…,” said China's ministry"), or after "according to"."""
+    if not speaker:
+        return False
+    found = list(_WORD.finditer(sentence))
+    terms = [stem(m.group()) for m in found]
+    if not speaker & set(terms):
+        return False
+    verbs = [i for i, m in enumerate(found) if _reports(m.group(), terms[i])]
+    if not verbs:
+        return False
+    speaking = set(terms[: verbs[0]])
+    for verb in verbs:
+        speaking.update(terms[max(0, verb - _NEAR) : verb])  # "…, Wood emphasized"
+        if terms[verb + 1 : verb + 2] == ["by"]:  # "as cautioned by Robert Wood"
+            speaking.update(terms[verb + 2 : verb + 2 + _NEAR])
+        elif _INVERTED.search(sentence[: found[verb].start()]):  # "…,” said China's ministry"
+            speaking.update(terms[verb + 1 : verb + 1 + _NEAR])
+    if according := _ACCORDING.search(sentence):
+        speaking.update(stem(w) for w in words(sentence[according.end() :])[:_NEAR])
+    return not speaker & speaking
+
+
+def _reports(word: str, term: str) -> bool:
+    """Whether `word` reports speech: a verb of saying in the form news reports use ("said",
+    "denied", "says"), not the noun ("her promise", "the claims")."""
+    lower = word.casefold()
+    return term in _SPEECH and (lower.endswith("ed") or lower in _REPORTING)

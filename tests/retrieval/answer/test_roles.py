@@ -1,0 +1,36 @@
+from retrieval.answer.roles import asked_speaker, speaks_about
+
+LISK = asked_speaker("What did Lisk say about the strike?")
+
+
+def test_the_speaker_a_question_asks_the_words_of():
+    assert asked_speaker("What did Lisk say about the strike?") == {"lisk"}
+    assert asked_speaker("What has the Velmora Port Authority announced?") == {
+        "velmora", "port", "author"
+    }  # fmt: skip
+    assert asked_speaker("What did the mayor say?") == set()  # no name to look for
+    assert asked_speaker("Who did Lisk beat?") == set()  # no words asked for
+    assert asked_speaker("What did Lisk build?") == set()
+
+
+def test_a_sentence_naming_the_speaker_only_in_what_another_says_speaks_about_them():
+    assert speaks_about("Velmora rejected the claims made by Lisk and Brisk.", LISK)
+    assert speaks_about("Ilse Marrow said Lisk had broken its promise.", LISK)
+
+
+def test_a_sentence_where_the_speaker_speaks_does_not():
+    for sentence in [
+        "Lisk said on Monday it had sent no ferries.",
+        "The strike is over, Lisk officials announced.",  # just before the verb
+        "The talks were “useful”, said Lisk's harbour master.",  # after a quote
+        "The strike, as described by Lisk's mayor, was short.",  # passive
+        "According to Lisk, the talks failed.",
+        "Velmora said the talks failed, and Lisk warned of more strikes.",
+    ]:
+        assert not speaks_about(sentence, LISK), sentence
+
+
+def test_a_sentence_without_the_speaker_or_without_speech_is_no_sign_either_way():
+    assert not speaks_about("Velmora said the talks failed.", LISK)
+    assert not speaks_about("Ferries from Lisk sailed on time.", LISK)
+    assert not speaks_about("Velmora rejected the claims made by Lisk.", frozenset())
