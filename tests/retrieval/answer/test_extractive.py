@@ -441,6 +441,25 @@ def test_what_someone_said_is_not_answered_by_what_others_said_about_them(
     assert answer.refused is not answered, answer.text
 
 
+WALKOUT = conftest.make_article(
+    "Lisk ferry crews walk out",
+    "Ferry crews in Lisk walked out on Monday over night-shift pay. The walkout stopped "
+    "every crossing to Brisk for the day, and the ferry company called it unlawful.",
+)
+
+
+@pytest.mark.parametrize(("needs_number", "answered"), [(True, False), (False, True)])
+def test_how_many_is_not_answered_by_a_quote_without_a_number(
+    embedder: Embedder, tmp_path: Path, needs_number: bool, answered: bool
+) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    config = ExtractiveConfig(count_needs_number=needs_number, min_confidence=0)
+    engine = Engine(settings, embedder=embedder, answerer=ExtractiveAnswerer(embedder, config))
+    engine.ingest_articles([WALKOUT])
+    assert engine.ask("How many ferry crews walked out in Lisk?").refused is not answered
+    assert not engine.ask("Where did the ferry crews walk out?").refused  # not a count
+
+
 @pytest.mark.parametrize(("relevance", "answered"), [(0.70, False), (0.80, True)])
 def test_the_kind_lead_never_decides_whether_a_question_is_answered(
     embedder: Embedder, relevance: float, answered: bool
