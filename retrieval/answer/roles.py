@@ -1,15 +1,19 @@
-"""Whether a sentence names the one a question asks about in the role the question asks.
+"""Whether a sentence is about what a question asks, in the role and the year it asks.
 
 "What did China say?" asks for China's words. "The Russian ambassador rejected the claims
 of Iran and China" names China, but as what the ambassador spoke about: it does not say
 what China said. Such a sentence `speaks_about` the asked speaker: it names them, and
 not where a speaker stands ("China said…", "…,” said China's ministry", "according to
 China"). A sentence without a verb of saying is no sign either way.
+
+"Who won the 2022 regatta?" is not answered by the 2024 regatta's winner: a passage that
+neither mentions the asked year nor was published in it is `of_another_year`.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from retrieval.text.words import stem, words
 
@@ -74,3 +78,28 @@ def _reports(word: str, term: str) -> bool:
     "denied", "says"), not the noun ("her promise", "the claims")."""
     lower = word.casefold()
     return term in _SPEECH and (lower.endswith("ed") or lower in _REPORTING)
+
+
+_YEAR = re.compile(r"(?<![\w.,$€£-])(?:19|20)\d{2}(?![\w.,%])")
+_ASKED_YEAR = re.compile(r"\b(?:the|which|what)\s+((?:19|20)\d{2})\s+(?=[A-Za-z])", re.I)
+AROUND = 1  # reports on an event appear up to this many years before and after it
+
+
+def asked_years(question: str) -> frozenset[int]:
+    """The years that qualify what `question` asks about: {2022} for "Who won the 2022
+    regatta?"; not "since 2010", "by 2050" or "in 2024", which often date something
+    else (on RealTimeQA dev, counting "in 2024" refused more right answers than wrong)."""
+    return frozenset(int(y) for y in _ASKED_YEAR.findall(question))
+
+
+def of_another_year(years: frozenset[int], passage: str, published: date | None) -> bool:
+    """Whether a passage is about another year than the asked `years`: it mentions none
+    of them, and mentions another year or was published more than `AROUND` years away
+    from them (a report in 2022 on "this year's regatta" is about 2022)."""
+    if not years:
+        return False
+    mentioned = {int(y) for y in _YEAR.findall(passage)}
+    if years & mentioned:
+        return False
+    near = published is not None and any(abs(published.year - y) <= AROUND for y in years)
+    return bool(mentioned) or not near

@@ -441,6 +441,38 @@ def test_what_someone_said_is_not_answered_by_what_others_said_about_them(
     assert answer.refused is not answered, answer.text
 
 
+REGATTAS = [
+    conftest.make_article(
+        f"{winner} wins {year} Brisk regatta",
+        f"{winner} won the {year} Brisk regatta by {margin} lengths on Saturday. Crowds "
+        "lined the harbour wall in Brisk to watch the boats come in.",
+        published_at=date(year, 6, 2),
+    )
+    for winner, year, margin in [("Odile Farran", 2025, "four"), ("Ilse Marrow", 2024, "two")]
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        ("Who won the 2024 Brisk regatta?", "Ilse Marrow"),
+        ("Who won the 2025 Brisk regatta?", "Odile Farran"),
+        ("Who won the 2022 Brisk regatta?", None),  # only other years' regattas
+    ],
+)
+def test_a_question_on_one_years_event_is_not_answered_by_another_years(
+    embedder: Embedder, tmp_path: Path, question: str, quoted: str | None
+) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    engine = Engine(settings, embedder=embedder)
+    engine.ingest_articles(REGATTAS)
+    answer = engine.ask(question, as_of=date(2026, 1, 5))
+    if quoted is None:
+        assert answer.refused, answer.text
+    else:
+        assert answer.citations[0].quote.startswith(quoted), answer.text
+
+
 WALKOUT = conftest.make_article(
     "Lisk ferry crews walk out",
     "Ferry crews in Lisk walked out on Monday over night-shift pay. The walkout stopped "

@@ -1,4 +1,6 @@
-from retrieval.answer.roles import asked_speaker, speaks_about
+from datetime import date
+
+from retrieval.answer.roles import asked_speaker, asked_years, of_another_year, speaks_about
 
 LISK = asked_speaker("What did Lisk say about the strike?")
 
@@ -34,3 +36,20 @@ def test_a_sentence_without_the_speaker_or_without_speech_is_no_sign_either_way(
     assert not speaks_about("Velmora said the talks failed.", LISK)
     assert not speaks_about("Ferries from Lisk sailed on time.", LISK)
     assert not speaks_about("Velmora rejected the claims made by Lisk.", frozenset())
+
+
+def test_the_years_that_qualify_what_is_asked():
+    assert asked_years("Who won the 2022 Lisk regatta?") == {2022}
+    assert asked_years("Which 2024 candidate spoke in Brisk?") == {2024}
+    assert asked_years("Which team won its first title since 2010?") == set()
+    assert asked_years("Which ferry lines plan to merge in 2027?") == set()
+
+
+def test_a_passage_is_of_another_year_unless_it_names_the_year_or_dates_from_about_it():
+    years = frozenset({2022})
+    assert of_another_year(years, "Ilse Marrow won the 2024 regatta.", date(2024, 6, 3))
+    assert of_another_year(years, "Ilse Marrow won the regatta.", date(2025, 6, 3))
+    assert not of_another_year(years, "The 2022 regatta went to Marrow.", date(2025, 6, 3))
+    assert not of_another_year(years, "This year's regatta went to Marrow.", date(2022, 6, 3))
+    assert not of_another_year(years, "Entries for the regatta open.", date(2021, 12, 1))
+    assert not of_another_year(frozenset(), "Ilse Marrow won the 2024 regatta.", None)
