@@ -127,8 +127,9 @@ class ExtractiveConfig:
     # (roles.speaks_about) is penalised this much, as much as a missing name.
     spoken_about_weight: float = 0.40
     # "Who won the 2022 regatta?" is not answered by a report on the 2024 regatta: a
-    # sentence whose passage is about another year than the one that qualifies what is
-    # asked (roles.of_another_year) is penalised as much. On RealTimeQA dev: 1 more
+    # sentence whose passage is about another year or numbered edition than the one that
+    # qualifies what is asked (roles.of_another_year, of_another_edition) is penalised
+    # as much. On RealTimeQA dev: 1 more
     # right answer, 3 fewer wrong, 0.3 pt more unanswerable questions refused.
     other_year_weight: float = 0.40
     # Further quotes must rank within this of the best one. 0.15 rather than 0.10: the
@@ -340,12 +341,14 @@ class ExtractiveAnswerer:
         if speaker := roles.asked_speaker(context or query):  # "what did China say?"
             about = [roles.speaks_about(c.text, speaker) for c in candidates]
             penalty = penalty + cfg.spoken_about_weight * np.array(about, dtype=float)
-        if years := roles.asked_years(context or query):  # "who won the 2022 regatta?"
+        asked = context or query
+        years, editions = roles.asked_years(asked), roles.asked_editions(asked)
+        if years or editions:  # "who won the 2022 regatta?", "…at the 95th Academy Awards?"
             other = [
-                roles.of_another_year(
-                    years, f"{c.chunk.title} {c.chunk.text}", c.chunk.published_at
-                )
+                roles.of_another_year(years, text, c.chunk.published_at)
+                or roles.of_another_edition(editions, text)
                 for c in candidates
+                for text in [f"{c.chunk.title} {c.chunk.text}"]
             ]
             penalty = penalty + cfg.other_year_weight * np.array(other, dtype=float)
         if cfg.refusal == "learned":

@@ -7,7 +7,8 @@ not where a speaker stands ("China said…", "…,” said China's ministry", "a
 China"). A sentence without a verb of saying is no sign either way.
 
 "Who won the 2022 regatta?" is not answered by the 2024 regatta's winner: a passage that
-neither mentions the asked year nor was published in it is `of_another_year`.
+neither mentions the asked year nor was published about then is `of_another_year`; nor
+is "Who hosted the 95th Academy Awards?" by a passage on the 96th (`of_another_edition`).
 """
 
 from __future__ import annotations
@@ -103,3 +104,22 @@ def of_another_year(years: frozenset[int], passage: str, published: date | None)
         return False
     near = published is not None and any(abs(published.year - y) <= AROUND for y in years)
     return bool(mentioned) or not near
+
+
+_ORDINAL = re.compile(r"\b\d{1,3}(?:st|nd|rd|th)\b", re.I)
+_ASKED_ORDINAL = re.compile(r"\b(?:the|which|what)\s+(\d{1,3}(?:st|nd|rd|th))\s+(?=[A-Za-z])", re.I)
+
+
+def asked_editions(question: str) -> frozenset[str]:
+    """The numbered editions that qualify what `question` asks about: {"95th"} for "Who
+    hosted the 95th Academy Awards?"."""
+    return frozenset(o.casefold() for o in _ASKED_ORDINAL.findall(question))
+
+
+def of_another_edition(editions: frozenset[str], passage: str) -> bool:
+    """Whether a passage is about another edition than the asked ones: it numbers one
+    ("the 96th Academy Awards") and none of the asked."""
+    if not editions:
+        return False
+    mentioned = {o.casefold() for o in _ORDINAL.findall(passage)}
+    return bool(mentioned) and not editions & mentioned

@@ -1,6 +1,13 @@
 from datetime import date
 
-from retrieval.answer.roles import asked_speaker, asked_years, of_another_year, speaks_about
+from retrieval.answer.roles import (
+    asked_editions,
+    asked_speaker,
+    asked_years,
+    of_another_edition,
+    of_another_year,
+    speaks_about,
+)
 
 LISK = asked_speaker("What did Lisk say about the strike?")
 
@@ -53,3 +60,12 @@ def test_a_passage_is_of_another_year_unless_it_names_the_year_or_dates_from_abo
     assert not of_another_year(years, "This year's regatta went to Marrow.", date(2022, 6, 3))
     assert not of_another_year(years, "Entries for the regatta open.", date(2021, 12, 1))
     assert not of_another_year(frozenset(), "Ilse Marrow won the 2024 regatta.", None)
+
+
+def test_a_passage_numbering_another_edition_is_of_another_edition():
+    editions = asked_editions("Who hosted the 95th Brisk Film Awards?")
+    assert editions == {"95th"}
+    assert of_another_edition(editions, "Ilse Marrow hosted the 96th Brisk Film Awards.")
+    assert not of_another_edition(editions, "The 95th awards were hosted by Ilse Marrow.")
+    assert not of_another_edition(editions, "Ilse Marrow hosted the Brisk Film Awards.")
+    assert asked_editions("Who won the Brisk Film Awards?") == set()
