@@ -123,3 +123,23 @@ def of_another_edition(editions: frozenset[str], passage: str) -> bool:
         return False
     mentioned = {o.casefold() for o in _ORDINAL.findall(passage)}
     return bool(mentioned) and not editions & mentioned
+
+
+# Pairs of words a question picks one of: "Who won the women's final?" is not answered by
+# "Lo won the men's final".
+_CONTRASTS = [("men", "women"), ("man", "woman"), ("male", "female"), ("boy", "girl")]
+_OTHER_OF = {stem(a): stem(b) for pair in _CONTRASTS for a, b in (pair, pair[::-1])}
+
+
+def asked_sides(question: str) -> frozenset[str]:
+    """The terms of the words `question` picks from a pair: {"women"} for "Who won the
+    women's singles?"; empty when it names both sides or neither."""
+    terms = {stem(w) for w in words(question)}
+    return frozenset(t for t in terms if t in _OTHER_OF and _OTHER_OF[t] not in terms)
+
+
+def of_the_other_side(sides: frozenset[str], sentence: str) -> bool:
+    """Whether `sentence` names the other side of a pair the question picks from and not
+    the side asked: "the men's singles" for a question on the women's."""
+    terms = {stem(w) for w in words(sentence)}
+    return any(_OTHER_OF[t] in terms and t not in terms for t in sides)

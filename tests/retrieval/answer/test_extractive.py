@@ -473,6 +473,28 @@ def test_a_question_on_one_years_event_is_not_answered_by_another_years(
         assert answer.citations[0].quote.startswith(quoted), answer.text
 
 
+FINALS = conftest.make_article(
+    "Brisk open finals",
+    "Ken Lo won the men's final at the Brisk open on Sunday, beating Teodor Vask in "
+    "straight sets. The women's final was postponed to Monday because of rain.",
+)
+
+
+def test_a_question_on_the_womens_final_is_not_answered_by_the_mens(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    engine = Engine(settings, embedder=embedder)
+    engine.ingest_articles([FINALS])
+    assert (
+        engine.ask("Who won the men's final at the Brisk open?")
+        .citations[0]
+        .quote.startswith("Ken Lo")
+    )
+    answer = engine.ask("Who won the women's final at the Brisk open?")
+    assert not any("Ken Lo" in c.quote for c in answer.citations), answer.text
+
+
 WALKOUT = conftest.make_article(
     "Lisk ferry crews walk out",
     "Ferry crews in Lisk walked out on Monday over night-shift pay. The walkout stopped "

@@ -2,10 +2,12 @@ from datetime import date
 
 from retrieval.answer.roles import (
     asked_editions,
+    asked_sides,
     asked_speaker,
     asked_years,
     of_another_edition,
     of_another_year,
+    of_the_other_side,
     speaks_about,
 )
 
@@ -69,3 +71,12 @@ def test_a_passage_numbering_another_edition_is_of_another_edition():
     assert not of_another_edition(editions, "The 95th awards were hosted by Ilse Marrow.")
     assert not of_another_edition(editions, "Ilse Marrow hosted the Brisk Film Awards.")
     assert asked_editions("Who won the Brisk Film Awards?") == set()
+
+
+def test_a_sentence_naming_only_the_other_side_of_a_pair_is_of_the_other_side():
+    sides = asked_sides("Who won the women's final in Brisk?")
+    assert sides == {"women"}
+    assert of_the_other_side(sides, "Ken Lo won the men's final in Brisk.")
+    assert not of_the_other_side(sides, "Odile Farran won the women's final after the men's.")
+    assert not of_the_other_side(sides, "Odile Farran won the final in Brisk.")
+    assert asked_sides("How many men and women ran in Brisk?") == set()  # both sides
