@@ -96,14 +96,16 @@ def asked_years(question: str) -> frozenset[int]:
 def of_another_year(years: frozenset[int], passage: str, published: date | None) -> bool:
     """Whether a passage is about another year than the asked `years`: it mentions none
     of them, and mentions another year or was published more than `AROUND` years away
-    from them (a report in 2022 on "this year's regatta" is about 2022)."""
+    from them (a report in 2022 on "this year's regatta" is about 2022). An undated
+    passage that mentions no year may be about any."""
     if not years:
         return False
     mentioned = {int(y) for y in _YEAR.findall(passage)}
     if years & mentioned:
         return False
-    near = published is not None and any(abs(published.year - y) <= AROUND for y in years)
-    return bool(mentioned) or not near
+    if mentioned:
+        return True
+    return published is not None and all(abs(published.year - y) > AROUND for y in years)
 
 
 _ORDINAL = re.compile(r"\b\d{1,3}(?:st|nd|rd|th)\b", re.I)

@@ -62,6 +62,8 @@ def test_a_passage_is_of_another_year_unless_it_names_the_year_or_dates_from_abo
     assert not of_another_year(years, "This year's regatta went to Marrow.", date(2022, 6, 3))
     assert not of_another_year(years, "Entries for the regatta open.", date(2021, 12, 1))
     assert not of_another_year(frozenset(), "Ilse Marrow won the 2024 regatta.", None)
+    assert not of_another_year(years, "Ilse Marrow won the regatta.", None)  # undated
+    assert of_another_year(years, "Ilse Marrow won the 2024 regatta.", None)
 
 
 def test_a_passage_numbering_another_edition_is_of_another_edition():
