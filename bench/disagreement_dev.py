@@ -5,7 +5,9 @@
 For each RealTimeQA dev question whose gold passage spells out its answer, a copy of
 that passage is made, attributed to another outlet and dated a day earlier, with the
 answer replaced by another dev question's answer of the same kind (a name, number,
-date or place; see retrieval/answer/kinds.py). The copies are ingested beside all the
+date or place; see retrieval/answer/kinds.py), or with --values plausible by a value a
+second outlet might give (an answer to a question asking the same sort of thing, a
+scaled number; one copy per gold passage). The copies are ingested beside all the
 passages (the store is kept in --data-dir and reused), then each question is asked as
 of its date. Reported: answers quoting both the true and the false value, only the
 false one, only the true one, neither, refusals, answers flagged as a disagreement,
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import time
 from collections import Counter
 from datetime import date, timedelta
@@ -46,7 +49,49 @@ def read_lines(name: str) -> list[str]:
     return (EVAL / name).read_text().splitlines()
 
 
-def counterfactuals(seed: int = 12) -> list[dict]:
+_ASKED_TYPE = re.compile(r"\b(?:which|what)\s+([a-z]+)|\b(who|when|where)\b", re.IGNORECASE)
+
+
+def asked_type(question: str) -> str:
+    """What sort of thing a question asks for, as the noun after "which"/"what" or the
+    wh-word: "country" for "Which country…?", "who" for "Who won…?"."""
+    match = _ASKED_TYPE.search(question)
+    return (match[1] or match[2]).casefold() if match else ""
+
+
+def plausible(case: dict, cases: list[dict], rng: random.Random) -> str | None:
+    """Another value a second outlet might give: for a number, the true one scaled (its
+    unit kept); else another dev answer of the same kind to a question asking for the
+    same sort of thing (a country for a country), or of the same kind when none is."""
+    answer, kind = case["answer"], case["kind"]
+    if kind is Kind.NUMBER:
+        match = re.search(r"\d[\d,]*(?:\.\d+)?", answer)
+        if match:
+            value = float(match[0].replace(",", ""))
+            scaled = value * rng.choice([0.5, 0.75, 1.25, 1.5, 2.0])
+            digits = len(match[0].split(".")[1]) if "." in match[0] else 0
+            text = f"{scaled:,.{digits}f}" if "," in match[0] else f"{scaled:.{digits}f}"
+            if text != match[0]:
+                return answer[: match.start()] + text + answer[match.end() :]
+    same = [c for c in cases if c["kind"] is kind and c is not case]
+    typed = [c for c in same if asked_type(c["question"]) == asked_type(case["question"])]
+    key = {v.key for v in find_values(answer, kind)}
+    for pool in (typed, same):
+        values = sorted(
+            {
+                c["answer"]
+                for c in pool
+                if c["answer"].casefold() != answer.casefold()
+                and not key & {v.key for v in find_values(c["answer"], kind)}
+                and c["answer"] not in case["gold"]["body"]
+            }
+        )
+        if values:
+            return rng.choice(values)
+    return None
+
+
+def counterfactuals(seed: int = 12, values: str = "random") -> list[dict]:
     passages = {p["id"]: p for p in map(json.loads, read_lines("passages.jsonl"))}
     qrels = [json.loads(line) for line in read_lines("qrels_dev.jsonl")]
     outlets = sorted({p["source"] for p in passages.values() if p["source"]})
@@ -64,7 +109,16 @@ def counterfactuals(seed: int = 12) -> list[dict]:
     for case in cases:
         by_kind.setdefault(case["kind"], []).append(case["answer"])
     out = []
+    copied: set[str] = set()
     for case in cases:
+        if values == "plausible":
+            if case["gold"]["id"] in copied:
+                continue  # one false copy per passage: another case's is no side of this
+            copied.add(case["gold"]["id"])
+            if (false := plausible(case, cases, rng)) is None:
+                continue
+            out.append({**case, "false": false, "copy": _copy(case, false, outlets, rng)})
+            continue
         key = {v.key for v in find_values(case["answer"], case["kind"])}
         pool = [
             a
@@ -76,29 +130,40 @@ def counterfactuals(seed: int = 12) -> list[dict]:
         if not pool:
             continue
         false = rng.choice(pool)
-        gold = case["gold"]
-        outlet = next(o for o in rng.sample(outlets, len(outlets)) if o != gold["source"])
-        published = date.fromisoformat(gold["published_at"]) - timedelta(days=1)
-        copy = {
-            **gold,
-            "id": f"cf-{gold['id']}-{case['uid']}",
-            "body": gold["body"].replace(case["answer"], false),
-            "source": outlet,
-            "published_at": published.isoformat(),
-            "url": "",
-        }
-        out.append({**case, "false": false, "copy": copy})
+        out.append({**case, "false": false, "copy": _copy(case, false, outlets, rng)})
     return out
+
+
+def _copy(case: dict, false: str, outlets: list[str], rng: random.Random) -> dict:
+    """The gold passage as another outlet's, a day earlier, giving `false` instead."""
+    gold = case["gold"]
+    outlet = next(o for o in rng.sample(outlets, len(outlets)) if o != gold["source"])
+    published = date.fromisoformat(gold["published_at"]) - timedelta(days=1)
+    return {
+        **gold,
+        "id": f"cf-{gold['id']}-{case['uid']}",
+        "body": gold["body"].replace(case["answer"], false),
+        "source": outlet,
+        "published_at": published.isoformat(),
+        "url": "",
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default=str(REPO / "data" / "bench-disagreement"))
     parser.add_argument("--limit", type=int, default=0, help="ask only this many (0: all)")
+    parser.add_argument(
+        "--values",
+        choices=("random", "plausible"),
+        default="random",
+        help="false values: another answer of the kind, or one of the sort asked (a "
+        "country for a country, a scaled number), one copy per passage",
+    )
     args = parser.parse_args()
-    data_dir = Path(args.data_dir)
+    data_dir = Path(args.data_dir) / args.values
     data_dir.mkdir(parents=True, exist_ok=True)
-    cases = counterfactuals()
+    cases = counterfactuals(values=args.values)
     copies = data_dir / "counterfactuals.jsonl"
     copies.write_text("".join(json.dumps(c["copy"]) + "\n" for c in cases))
     engine = Engine(Settings(data_dir=data_dir / "store"))  # type: ignore[call-arg]
