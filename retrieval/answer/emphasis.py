@@ -7,9 +7,9 @@ The words are a value of the kind the question asks for (a name for "who", a num
 "how many", a date for "when", a place for "where"; see `kinds`) that the question does
 not already name. When the quote holds several, the one next to a word it shares with
 the question is meant ("Marrow won…, beating Ken Lo": "won" points at Marrow), else the
-first. A
-question that asks "why" points at the quote's "because…" clause; other questions that
-ask for no such value get no span, and a span is never the whole quote.
+first. "Who is X?" points at the words that say who X is (`roles.introduction`: "its
+director"). A question that asks "why" points at the quote's "because…" clause; other
+questions that ask for no such value get no span, and a span is never the whole quote.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval.answer.kinds import Kind, Value, asked_kinds, find_values
+from retrieval.answer.roles import identity, introduction
 from retrieval.records import Citation
 from retrieval.text.words import stem, tokenize, words
 
@@ -56,6 +57,9 @@ def answer_span(
     never the answer.
     """
     asked = context or question
+    if (name := identity(asked)) is not None and kinds is None:  # "Who is Hanne Solberg?"
+        found = introduction(quote, name)
+        return _partial(quote, found) if found else None
     if kinds is None:
         kinds = asked_kinds(question) or asked_kinds(asked)
     if not kinds:

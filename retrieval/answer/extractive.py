@@ -85,6 +85,9 @@ class Scored:
     rank: np.ndarray  # which to quote first
     relevance: np.ndarray  # whether it answers at all
     lift: np.ndarray  # the part of both that is `kind_lead`, not evidence of the topic
+    # Sentences that answer by what they say, whatever their scores: the introduction of
+    # the person a "Who is X?" question asks about (roles.introduces). None: no such.
+    vouched: np.ndarray | None = None
 
     @property
     def best_relevance(self) -> float:
@@ -305,7 +308,8 @@ class ExtractiveAnswerer:
         if cfg.refusal == "learned":
             return bool(len(scored.relevance)) and scored.best_relevance >= cfg.min_probability
         bare = scored.relevance - scored.lift
-        return bool(np.any((bare >= cfg.min_score) & (scored.cosines >= cfg.min_cosine)))
+        clear = (bare >= cfg.min_score) & (scored.cosines >= cfg.min_cosine)
+        return bool(np.any(clear if scored.vouched is None else clear | scored.vouched))
 
     def _answers(self, scored: Scored, i: int) -> bool:
         """Whether sentence `i` answers well enough to be quoted: with the learned scorer,
@@ -315,6 +319,8 @@ class ExtractiveAnswerer:
         cfg = self.config
         if cfg.refusal == "learned":
             return bool(scored.relevance[i] >= cfg.min_probability)
+        if scored.vouched is not None and scored.vouched[i]:
+            return True
         return bool(scored.relevance[i] >= cfg.min_score and scored.cosines[i] >= cfg.min_cosine)
 
     def score(self, query: str, passages: Sequence[Passage], context: str | None = None) -> Scored:
@@ -349,6 +355,10 @@ class ExtractiveAnswerer:
         focus = np.array([c.overlap for c in candidates])
         coverage = np.array([c.coverage for c in candidates])
         lift = cfg.kind_lead * self._gives_kind(query, candidates, context)
+        vouched = None
+        if (name := roles.identity(context or query)) is not None:  # "Who is Hanne Solberg?"
+            vouched = np.array([roles.introduces(c.text, name) for c in candidates])
+            lift = np.where(vouched, cfg.kind_lead, lift)  # who she is: the kind asked for
         return Scored(
             candidates,
             sentences,
@@ -359,6 +369,7 @@ class ExtractiveAnswerer:
             - penalty
             + lift,
             lift=lift,
+            vouched=vouched,
         )
 
     @staticmethod

@@ -6,6 +6,10 @@ what China said. Such a sentence `speaks_about` the asked speaker: it names them
 not where a speaker stands ("China said…", "…,” said China's ministry", "according to
 China"). A sentence without a verb of saying is no sign either way.
 
+"Who is Hanne Solberg?" asks who she is: a sentence that introduces her ("its director
+Hanne Solberg said…", "Hanne Solberg, the ferry company's director") answers, however
+little else of it the question shares (`introduces`).
+
 "Who won the 2022 regatta?" is not answered by the 2024 regatta's winner: a passage that
 neither mentions the asked year nor was published about then is `of_another_year`; nor
 is "Who hosted the 95th Academy Awards?" by a passage on the 96th (`of_another_edition`).
@@ -145,3 +149,55 @@ def of_the_other_side(sides: frozenset[str], sentence: str) -> bool:
     the side asked: "the men's singles" for a question on the women's."""
     terms = {stem(w) for w in words(sentence)}
     return any(_OTHER_OF[t] in terms and t not in terms for t in sides)
+
+
+_IDENTITY = re.compile(
+    r"^\s*[Ww]ho(?:['’]s|\s+(?:is|was|are|were))\s+(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4})\s*\??\s*$"
+)
+# What introduces a person: an apposition or a copula after the name, or a role before it.
+_AFTER_NAME = re.compile(  # what comes before the description: ", " or " is "
+    r"^(?:['’]s)?(?:\s*,\s*|\s+(?:is|was|has\s+been|became|serves\s+as)\s+)"
+    r"(?=(?:the|a|an|who|its|his|her|their|one)\b)"
+)
+# The words of a role before a name: "Union leader", "North Korean leader", "its director".
+_ROLE_RUN = re.compile(r"(?:\b(?:[A-Z][\w'’-]*|its|his|her|their)\s+){0,3}(?P<role>[\w'’-]+)\s+$")
+_ROLE_ENDINGS = ("er", "or", "ist", "ent", "ant", "man", "woman", "person", "chief", "head")
+_TITLE_WORDS = frozenset(
+    """mayor minister president chancellor governor senator secretary ambassador director
+    chairman chairwoman spokesman spokeswoman spokesperson captain coach judge general
+    prince princess king queen duke duchess pope bishop sheriff commissioner""".split()
+)
+
+
+def identity(question: str) -> str | None:
+    """The name a "Who is X?" question asks about: "Hanne Solberg" for "Who is Hanne
+    Solberg?"; None for other questions."""
+    match = _IDENTITY.match(question)
+    return match["name"] if match else None
+
+
+def introduces(sentence: str, name: str) -> bool:
+    """Whether `sentence` says who `name` is: the full name with an apposition or a copula
+    after it ("Hanne Solberg, its director"; "… is the union's leader"), or a role right
+    before it ("its director Hanne Solberg", "Mayor Teodor Vask")."""
+    return introduction(sentence, name) is not None
+
+
+def introduction(sentence: str, name: str) -> tuple[int, int] | None:
+    """Where `sentence` says who `name` is (see `introduces`): the offsets of the role
+    before the name ("Union leader"), or of what follows it up to the clause's end ("the
+    US Deputy Ambassador to the UN"); None when it doesn't."""
+    for match in re.finditer(rf"(?<![\w'’]){re.escape(name)}(?![\w])", sentence):
+        if after := _AFTER_NAME.match(sentence[match.end() :]):
+            start = match.end() + after.end()
+            end = re.compile(r"[,;:.!?]|$").search(sentence, start)
+            return start, end.start() if end else len(sentence)
+        role = _ROLE_RUN.search(sentence[: match.start()])
+        if role and _is_role(role["role"]):
+            return role.start(), role.start() + len(role.group().rstrip())
+    return None
+
+
+def _is_role(word: str) -> bool:
+    lower = word.casefold()
+    return lower in _TITLE_WORDS or (len(lower) > 3 and lower.endswith(_ROLE_ENDINGS))

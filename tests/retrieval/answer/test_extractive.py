@@ -495,6 +495,34 @@ def test_a_question_on_the_womens_final_is_not_answered_by_the_mens(
     assert not any("Ken Lo" in c.quote for c in answer.citations), answer.text
 
 
+FARE_RISE = conftest.make_article(
+    "Alder ferry fares to rise",
+    "The Alder River ferry company will raise single fares from 3 to 4 crowns on 1 July "
+    "and cut two night crossings, its director Hanne Solberg said on Wednesday. Talks "
+    "with Jonas Vik on a commuter discount broke down last month.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "bold"),
+    [("Who is Hanne Solberg?", "its director"), ("Who is Jonas Vik?", None)],
+)
+def test_who_is_is_answered_by_the_sentence_that_says_who_they_are(
+    embedder: Embedder, tmp_path: Path, question: str, bold: str | None
+) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    engine = Engine(settings, embedder=embedder)
+    engine.ingest_articles([FARE_RISE])
+    answer = engine.ask(question)
+    if bold is None:  # named but not introduced: what is said of him, nothing bolded
+        assert answer.citations[0].quote.startswith("Talks with Jonas Vik"), answer.text
+        assert answer.citations[0].span is None, answer.text
+        return
+    assert "its director Hanne Solberg" in answer.citations[0].quote, answer.text
+    span = answer.citations[0].span
+    assert span is not None and answer.citations[0].quote[span[0] : span[1]] == bold
+
+
 WALKOUT = conftest.make_article(
     "Lisk ferry crews walk out",
     "Ferry crews in Lisk walked out on Monday over night-shift pay. The walkout stopped "

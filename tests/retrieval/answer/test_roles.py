@@ -1,10 +1,15 @@
 from datetime import date
 
+import pytest
+
 from retrieval.answer.roles import (
     asked_editions,
     asked_sides,
     asked_speaker,
     asked_years,
+    identity,
+    introduces,
+    introduction,
     of_another_edition,
     of_another_year,
     of_the_other_side,
@@ -82,3 +87,32 @@ def test_a_sentence_naming_only_the_other_side_of_a_pair_is_of_the_other_side():
     assert not of_the_other_side(sides, "Odile Farran won the women's final after the men's.")
     assert not of_the_other_side(sides, "Odile Farran won the final in Brisk.")
     assert asked_sides("How many men and women ran in Brisk?") == set()  # both sides
+
+
+def test_who_is_asks_about_a_name():
+    assert identity("Who is Hanne Solberg?") == "Hanne Solberg"
+    assert identity("who was Ilse Marrow") == "Ilse Marrow"
+    assert identity("Who is the mayor of Lisk?") is None  # an office, not a name
+    assert identity("Who won the Lisk regatta?") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "said"),
+    [
+        ("Fares will rise in July, its director Hanne Solberg said on Wednesday.", "its director"),
+        ("Union leader Hanne Solberg called it a fair deal.", "Union leader"),
+        ("Hanne Solberg, the ferry company's director, said fares would rise.",
+         "the ferry company's director"),
+        ("Hanne Solberg is the director of the Alder River ferry.",
+         "the director of the Alder River ferry"),
+        ("Hanne Solberg said fares would rise.", None),
+        ("Talks with Hanne Solberg failed, the union said.", None),
+        ("Hanne Solberg, 52, said fares would rise.", None),
+    ],
+)  # fmt: skip
+def test_a_sentence_introduces_a_person_by_a_role_before_or_a_description_after(
+    sentence: str, said: str | None
+):
+    span = introduction(sentence, "Hanne Solberg")
+    assert (sentence[span[0] : span[1]] if span else None) == said
+    assert introduces(sentence, "Hanne Solberg") is (said is not None)
