@@ -1,4 +1,4 @@
-"""Whether a sentence is about what a question asks, in the role and the year it asks.
+"""Whether a sentence is about what a question asks: in the role, the year and the event.
 
 "What did China say?" asks for China's words. "The Russian ambassador rejected the claims
 of Iran and China" names China, but as what the ambassador spoke about: it does not say
@@ -12,7 +12,8 @@ little else of it the question shares (`introduces`).
 
 "Who won the 2022 regatta?" is not answered by the 2024 regatta's winner: a passage that
 neither mentions the asked year nor was published about then is `of_another_year`; nor
-is "Who hosted the 95th Academy Awards?" by a passage on the 96th (`of_another_edition`).
+is "Who hosted the 95th Academy Awards?" by a passage on the 96th (`of_another_edition`),
+nor "Who won the women's final?" by a sentence on the men's (`of_the_other_side`).
 """
 
 from __future__ import annotations
