@@ -238,6 +238,9 @@ def fit_confidence(
         p[test] = prob(fit(x[~test], y[~test]), x[test])
     # (question, variant): [confidence, right, quotes]
     answers = {(r[0], r[1]): [float(pi), r[2], r[4]] for r, pi in zip(rows, p, strict=True)}
+    # the gate asks more of a long question (ExtractiveConfig.long_confidence_rise)
+    answerer = ExtractiveAnswerer(eng.embedder, ExtractiveConfig(**config))
+    rise = [answerer.config.long_confidence_rise * answerer.longness(q.text) for q in questions]
     print(
         f"\nconfidence stage: {len(answers)} answers of {2 * n} (refused by the rule: "
         f"{refused[0]} answerable, {refused[1]} unanswerable), {int(y.sum())} right"
@@ -246,7 +249,7 @@ def fit_confidence(
     print("threshold  right  wrong  refused-ans  refused-unans  quotes")
     keeping = []
     for t in [round(t, 2) for t in np.arange(0.0, 0.61, 0.01)]:
-        shown = {k: a for k, a in answers.items() if a[0] >= t}
+        shown = {k: a for k, a in answers.items() if a[0] >= t + rise[k[0]]}
         ans = [a for k, a in shown.items() if k[1] == 0]
         right = sum(a[1] for a in ans) / n
         wrong = sum(not a[1] for a in ans) / n

@@ -312,10 +312,10 @@ def test_newsbot_min_confidence_sets_the_extractive_refusal_gate(
     default = build_answerer(llm_settings(), embedder)
     assert isinstance(default, ExtractiveAnswerer)
     assert default.config.min_confidence == answerability.CONFIDENCE_THRESHOLD
-    monkeypatch.setenv("NEWSBOT_MIN_CONFIDENCE", "0.27")
+    monkeypatch.setenv("NEWSBOT_MIN_CONFIDENCE", "0.20")
     strict = build_answerer(Settings(_env_file=None), embedder)  # type: ignore[call-arg]
     assert isinstance(strict, ExtractiveAnswerer)
-    assert strict.config.min_confidence == 0.27
+    assert strict.config.min_confidence == 0.20
     monkeypatch.setenv("NEWSBOT_MIN_CONFIDENCE", "")  # as in .env.example: the default
     assert Settings(_env_file=None).min_confidence is None  # type: ignore[call-arg]
     monkeypatch.setenv("NEWSBOT_MIN_CONFIDENCE", "1.5")
