@@ -395,7 +395,6 @@ class ExtractiveAnswerer:
         )
 
     @staticmethod
-    @staticmethod
     def _of_another_event(question: str, candidates: Sequence[Candidate]) -> np.ndarray:
         """1 for each sentence about another event than the one asked: its passage is on
         another year or numbered edition ("the 2022 regatta", "the 95th Academy Awards"),
