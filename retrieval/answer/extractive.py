@@ -30,6 +30,14 @@ from retrieval.text.words import tokenize, words
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]*")
+_POSSESSIVE_S = re.compile(r"['’]s?$")
+# "which [up to two adjectives] Names noun": the names that qualify the thing asked for
+_QUALIFIERS = re.compile(
+    r"\b(?:[Ww]hich|[Ww]hat)\s+"
+    r"(?:(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|kind|sort"
+    r"|type)\b)[a-z]+\s+){0,2}"
+    r"((?:[A-Z][\w-]*\s+){1,3})(?=[a-z])"
+)
 _FOLLOW_UP_OPENERS = ("and ", "but ", "so ", "what about", "how about", "also ", "then ")
 _PRONOUNS = frozenset("he she it they them him her his its their this that these those".split())
 _KIND_OF = {
@@ -720,8 +728,13 @@ def resolve_pronouns(question: str, turn: Turn) -> str:
 
 
 def proper_names(question: str) -> set[str]:
-    """Capitalised words past the question's first word: the names it is about."""
-    return {m.group().casefold().rstrip("'’") for m in _NAME.finditer(question.strip())}
+    """Capitalised words past the question's first word: the names it is about, without
+    a possessive ("britain" for "Britain’s"). Not those that only say what sort of thing
+    is asked for ("Which Hollywood icon…?", "which popular European destination…?"): the
+    passage that answers need not name Hollywood or Europe."""
+    found = {_POSSESSIVE_S.sub("", m.group().casefold()) for m in _NAME.finditer(question.strip())}
+    found -= {w.casefold() for run in _QUALIFIERS.findall(question) for w in run.split()}
+    return {f for f in found if f}
 
 
 def _attributed(citation: Citation) -> str:

@@ -651,3 +651,37 @@ def test_a_long_question_needs_more_confidence(
     answerer = ExtractiveAnswerer(embedder, ExtractiveConfig(long_confidence_rise=rise))
     answer = answerer.answer(LONG_VESSELS, stories_engine.search(LONG_VESSELS), as_of=None)
     assert answer.refused is not answered
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Which supermarket was named Britain’s cheapest?", {"britain"}),
+        ("Which Hollywood icon would have turned 100 this week?", set()),
+        ("Which popular Nordic harbour town doubled its fee?", set()),
+        ("Which North African country was flooded?", set()),
+        ("What did China say?", {"china"}),  # a name asked about, not a sort of thing
+        ("What type of Velmora ferry was recalled?", {"velmora"}),
+        ("Who won the 2021 Tour de France?", {"tour", "france"}),
+    ],
+)
+def test_the_names_a_question_is_about(question: str, names: set[str]) -> None:
+    assert proper_names(question) == names
+
+
+DAY_FEE = conftest.make_article(
+    "Lisk doubles its fee for day visitors",
+    "Lisk will charge day visitors 10 crowns from June, twice the old fee, the town "
+    "council said on Monday. Hotel guests will not pay it.",
+)
+
+
+def test_a_name_that_says_what_sort_of_thing_is_asked_need_not_be_in_the_answer(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    engine = Engine(settings, embedder=embedder)
+    engine.ingest_articles([DAY_FEE])
+    answer = engine.ask("Which Nordic town doubled its fee for day visitors?")  # not said
+    assert not answer.refused, answer.text
+    assert answer.citations[0].quote.startswith("Lisk will charge day visitors")
