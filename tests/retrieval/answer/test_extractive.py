@@ -17,7 +17,7 @@ from retrieval.answer.extractive import (
 from retrieval.config import Settings
 from retrieval.embed.embedder import Embedder
 from retrieval.engine import Engine
-from retrieval.records import Turn
+from retrieval.records import Article, Turn
 from tests import conftest, stories
 
 SAMPLES = Path(__file__).resolve().parents[3] / "bot" / "samples"
@@ -63,6 +63,14 @@ def newsroom(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> En
     engine = Engine(settings, embedder=embedder)
     engine.ingest_articles(stories.ALL)
     engine.ingest([str(SAMPLES)])
+    return engine
+
+
+def engine_with(embedder: Embedder, tmp_path: Path, *articles: Article) -> Engine:
+    """A fresh store holding just `articles`, answered by the default answerer."""
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    engine = Engine(settings, embedder=embedder)
+    engine.ingest_articles(list(articles))
     return engine
 
 
@@ -434,9 +442,7 @@ FERRY_CONTRACT = conftest.make_article(
 def test_what_someone_said_is_not_answered_by_what_others_said_about_them(
     embedder: Embedder, tmp_path: Path, question: str, answered: bool
 ) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
-    engine = Engine(settings, embedder=embedder)
-    engine.ingest_articles([FERRY_CONTRACT])
+    engine = engine_with(embedder, tmp_path, FERRY_CONTRACT)
     answer = engine.ask(question)
     assert answer.refused is not answered, answer.text
 
@@ -463,9 +469,7 @@ REGATTAS = [
 def test_a_question_on_one_years_event_is_not_answered_by_another_years(
     embedder: Embedder, tmp_path: Path, question: str, quoted: str | None
 ) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
-    engine = Engine(settings, embedder=embedder)
-    engine.ingest_articles(REGATTAS)
+    engine = engine_with(embedder, tmp_path, *REGATTAS)
     answer = engine.ask(question, as_of=date(2026, 1, 5))
     if quoted is None:
         assert answer.refused, answer.text
@@ -483,9 +487,7 @@ FINALS = conftest.make_article(
 def test_a_question_on_the_womens_final_is_not_answered_by_the_mens(
     embedder: Embedder, tmp_path: Path
 ) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
-    engine = Engine(settings, embedder=embedder)
-    engine.ingest_articles([FINALS])
+    engine = engine_with(embedder, tmp_path, FINALS)
     assert (
         engine.ask("Who won the men's final at the Brisk open?")
         .citations[0]
@@ -510,9 +512,7 @@ FARE_RISE = conftest.make_article(
 def test_who_is_is_answered_by_the_sentence_that_says_who_they_are(
     embedder: Embedder, tmp_path: Path, question: str, bold: str | None
 ) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
-    engine = Engine(settings, embedder=embedder)
-    engine.ingest_articles([FARE_RISE])
+    engine = engine_with(embedder, tmp_path, FARE_RISE)
     answer = engine.ask(question)
     if bold is None:  # named but not introduced: what is said of him, nothing bolded
         assert answer.citations[0].quote.startswith("Talks with Jonas Vik"), answer.text
@@ -679,9 +679,7 @@ DAY_FEE = conftest.make_article(
 def test_a_name_that_says_what_sort_of_thing_is_asked_need_not_be_in_the_answer(
     embedder: Embedder, tmp_path: Path
 ) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
-    engine = Engine(settings, embedder=embedder)
-    engine.ingest_articles([DAY_FEE])
+    engine = engine_with(embedder, tmp_path, DAY_FEE)
     answer = engine.ask("Which Nordic town doubled its fee for day visitors?")  # not said
     assert not answer.refused, answer.text
     assert answer.citations[0].quote.startswith("Lisk will charge day visitors")
