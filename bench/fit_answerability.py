@@ -198,10 +198,11 @@ def confidence_rows(
 ):
     """The second stage's examples: every question and variant the hand-set rule answers,
     as (question index, unanswerable?, right?, its first quote's
-    `answerability.CONFIDENCE_FEATURES`, quotes shown); and the number the rule refuses of
-    each variant. Right means the answer quotes the gold answer and the gold story was
-    searched. (Fitting each quote on whether it holds the answer, an answer's confidence
-    its best quote's, did worse: 39.8 % right at 78.2 % refused.)"""
+    `answerability.CONFIDENCE_FEATURES`, quotes shown, whether they disagree); and the
+    number the rule refuses of each variant. Right means the answer quotes the gold
+    answer and the gold story was searched. (Fitting each quote on whether it holds the
+    answer, an answer's confidence its best quote's, did worse: 39.8 % right at 78.2 %
+    refused.)"""
     answerer = ExtractiveAnswerer(eng.embedder, ExtractiveConfig(**{**config, "min_confidence": 0}))
     rows, refused = [], [0, 0]
     for n, q in enumerate(questions):
@@ -216,7 +217,7 @@ def confidence_rows(
                 q.answer, [c.quote for c in answer.citations]
             )
             x = answerer.confidence_features(q.text, found, scored, chosen[0])
-            rows.append((n, unanswerable, right, x, len(answer.citations)))
+            rows.append((n, unanswerable, right, x, len(answer.citations), answer.disagreement))
     return rows, refused
 
 
@@ -236,11 +237,14 @@ def fit_confidence(
     for f in range(folds):
         test = fold_of[qs] == f
         p[test] = prob(fit(x[~test], y[~test]), x[test])
-    # (question, variant): [confidence, right, quotes]
-    answers = {(r[0], r[1]): [float(pi), r[2], r[4]] for r, pi in zip(rows, p, strict=True)}
-    # the gate asks more of a long question (ExtractiveConfig.long_confidence_rise)
+    # (question, variant): [confidence, right, quotes, disputed]
+    answers = {(r[0], r[1]): [float(pi), r[2], r[4], r[5]] for r, pi in zip(rows, p, strict=True)}
+    # the gate asks more of a long question and less of a very short one
+    # (ExtractiveAnswerer.confidence_offset), and at most `disputed_confidence` of an
+    # answer whose quotes disagree
     answerer = ExtractiveAnswerer(eng.embedder, ExtractiveConfig(**config))
-    rise = [answerer.config.long_confidence_rise * answerer.longness(q.text) for q in questions]
+    rise = [answerer.confidence_offset(q.text) for q in questions]
+    disputed = answerer.config.disputed_confidence
     print(
         f"\nconfidence stage: {len(answers)} answers of {2 * n} (refused by the rule: "
         f"{refused[0]} answerable, {refused[1]} unanswerable), {int(y.sum())} right"
@@ -249,7 +253,11 @@ def fit_confidence(
     print("threshold  right  wrong  refused-ans  refused-unans  quotes")
     keeping = []
     for t in [round(t, 2) for t in np.arange(0.0, 0.61, 0.01)]:
-        shown = {k: a for k, a in answers.items() if a[0] >= t + rise[k[0]]}
+        shown = {
+            k: a
+            for k, a in answers.items()
+            if a[0] >= (min(t, disputed) if a[3] else t) + rise[k[0]]
+        }
         ans = [a for k, a in shown.items() if k[1] == 0]
         right = sum(a[1] for a in ans) / n
         wrong = sum(not a[1] for a in ans) / n

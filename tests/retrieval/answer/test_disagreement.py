@@ -15,6 +15,7 @@ from retrieval.answer.disagreement import (
     restated,
     versions,
 )
+from retrieval.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from retrieval.config import Settings
 from retrieval.embed.embedder import Embedder
 from retrieval.engine import Engine
@@ -98,6 +99,23 @@ def test_two_outlets_with_different_numbers_are_shown_side_by_side(rivals: Engin
     newest_first = [c.published_at for c in answer.citations]
     assert newest_first == sorted(newest_first, reverse=True)  # type: ignore[type-var]
     assert {c.source for c in answer.citations} == {"Brisk Herald", "Lowland Wire"}
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [("How many ferries were left idle at Brisk?", True), ("Who leads the crews' union?", False)],
+)
+def test_a_disagreement_is_shown_at_a_lower_confidence(
+    embedder: Embedder, rivals: Engine, question: str, answered: bool
+) -> None:
+    """The gate asks only `disputed_confidence` of an answer whose quotes disagree: the
+    reader must see both versions. Outlets that agree are held to `min_confidence`."""
+    config = ExtractiveConfig(min_confidence=0.999, disputed_confidence=0.001)
+    answer = ExtractiveAnswerer(embedder, config).answer(
+        question, rivals.search(question), as_of=None
+    )
+    assert answer.refused is not answered
+    assert answer.disagreement is answered
 
 
 def test_outlets_that_agree_are_not_a_disagreement(rivals: Engine) -> None:
