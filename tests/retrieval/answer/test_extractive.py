@@ -567,7 +567,7 @@ def test_the_kind_lead_never_decides_whether_a_question_is_answered(
     assert ExtractiveAnswerer(embedder)._answered(scored) is answered
 
 
-@pytest.mark.parametrize(("min_confidence", "answered"), [(0.0, True), (0.25, False)])
+@pytest.mark.parametrize(("min_confidence", "answered"), [(0.0, True), (0.35, False)])
 def test_the_confidence_gate_refuses_what_the_rule_answers_on_the_topic(
     embedder: Embedder, newsroom: Engine, min_confidence: float, answered: bool
 ) -> None:
