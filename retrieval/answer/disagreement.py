@@ -20,7 +20,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import TypeVar
 
-from retrieval.answer.kinds import Kind, asked_kinds, find_values
+from retrieval.answer.kinds import NOT_A_NAME, Kind, asked_kinds, find_values
 from retrieval.text.words import VALUE_WORD, content_words
 
 T = TypeVar("T")
@@ -79,6 +79,51 @@ def versions(
     if cosine >= same_thing_cosine(question) and same_report(a, b):
         return True
     return cosine >= SIDE_COSINE and restated(a, b)
+
+
+_NAME_RUN = re.compile(r"[A-Z][\w'’-]+(?:\s+(?:of\s+)?[A-Z][\w'’-]+)*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?][\"'”’)]*\s+)$")
+
+
+@lru_cache(maxsize=1024)
+def named(passage: str, leaving_out: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The names a passage gives (capitalised runs, casefolded: "port of velmora", "ilse
+    marrow"), but not a lone capitalised word that opens a sentence ("The", "Union"), a
+    weekday or month; without the words of `leaving_out` and those made from them."""
+    found = set()
+    for m in _NAME_RUN.finditer(passage):
+        words = [re.sub(r"['’]s$", "", w) for w in m.group().casefold().split()]  # "Brazil’s"
+        if len(words) > 1 and words[0] in ("the", "a", "an"):  # "The Velmora Port Authority"
+            words = words[1:]
+        if len(words) == 1 and _SENTENCE_START.search(passage[: m.start()]):
+            continue
+        words = [w for w in words if not _of_any(w, leaving_out)]  # "Chief Justice [John Roberts]"
+        while words and words[-1] == "of":
+            words.pop()
+        while words and words[0] == "of":
+            words.pop(0)
+        if words and not all(w in NOT_A_NAME or w == "of" for w in words):
+            found.add(" ".join(words))
+    return frozenset(found)
+
+
+def _of_any(word: str, values: frozenset[str]) -> bool:
+    """Whether `word` is one of `values`' words or made from one ("Brazilians")."""
+    return word in values or any(len(v) >= 4 and word.startswith(v) for v in values)
+
+
+def same_story(passages: tuple[str, str], sentences: tuple[str, str]) -> bool:
+    """Whether two passages can tell one story: they share a name other than the words of
+    the names and places the two `sentences` differ in (two dock strikes, one at the Port
+    of Velmora and one at the Port of Marrow Bay, are two stories however alike their
+    sentences). True when either names nothing else."""
+    given = [
+        {w for kind in (Kind.NAME, Kind.PLACE) for v in find_values(s, kind) for w in v.key.split()}
+        for s in sentences
+    ]
+    differing = frozenset(given[0] ^ given[1])
+    first, second = (named(p, differing) for p in passages)
+    return not first or not second or bool(first & second)
 
 
 def untold(question: str, a: str, b: str, passages: tuple[str, str]) -> bool:

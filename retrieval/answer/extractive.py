@@ -70,9 +70,16 @@ class Candidate:
 
 
 def versions(question: str, a: Candidate, b: Candidate, cosine: float) -> bool:
-    """Whether two candidate sentences are two versions of one report (disagreement.py)."""
+    """Whether two candidate sentences are two versions of one report (disagreement.py),
+    from passages that can tell one story (`disagreement.same_story`: on the RealTimeQA
+    dev counterfactual set, no copy is lost to it; on plain dev, it takes away the one
+    answer flagged as a disagreement, a false one)."""
     published = (a.chunk.published_at, b.chunk.published_at)
-    return disagreement.versions(question, a.text, b.text, float(cosine), published)
+    return disagreement.versions(
+        question, a.text, b.text, float(cosine), published
+    ) and disagreement.same_story(
+        (f"{a.chunk.title}. {a.chunk.text}", f"{b.chunk.title}. {b.chunk.text}"), (a.text, b.text)
+    )
 
 
 def disputed(question: str, a: Candidate, b: Candidate, cosine: float) -> bool:

@@ -272,7 +272,8 @@ _NOT_NAME_START = frozenset(
     however meanwhile still also then there here what who which where why how mr mrs ms dr
     according last next earlier later today yesterday tomorrow""".split()
 )
-_NOT_A_NAME = frozenset([*_WEEKDAYS, *_MONTHS, "i", "mr", "mrs", "ms", "dr"])
+NOT_A_NAME = frozenset([*_WEEKDAYS, *_MONTHS, "i", "mr", "mrs", "ms", "dr"])
+_NOT_A_NAME = NOT_A_NAME
 _PLACE_LEAD = re.compile(
     r"\b(?:in|at|from|to|near|across|outside|inside|into|of)\s+$", re.IGNORECASE
 )

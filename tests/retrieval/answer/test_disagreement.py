@@ -11,8 +11,10 @@ from retrieval.answer.disagreement import (
     HEADLINE,
     differ,
     disagrees,
+    named,
     pick_sides,
     restated,
+    same_story,
     versions,
 )
 from retrieval.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
@@ -378,3 +380,32 @@ def test_an_acronym_is_told_by_the_words_it_stands_for() -> None:
     short = "The grocer faces a boycott over its FPP rules."
     assert not untold(question, spelled, short, (spelled, short))
     assert untold(question, spelled, "The grocer faces a boycott over its FTP rules.", ("", ""))
+
+
+VELMORA = (
+    "Strike at Velmora port is over. The nine-day strike at the Port of Velmora ended on "
+    "Thursday. Union leader Ilse Marrow called the agreement a fair deal for families."
+)
+MARROW_BAY = (
+    "Port strike ends. The strike at the Port of Marrow Bay ended on Sunday. Union "
+    "president Ines Okafor called the deal a win for every family on the waterfront."
+)
+
+
+def test_the_names_a_passage_gives() -> None:
+    assert named(VELMORA) == {
+        "velmora",
+        "port of velmora",
+        "ilse marrow",
+    }  # not "Strike", "Thursday"
+    assert named(VELMORA, frozenset({"ilse", "marrow"})) == {"velmora", "port of velmora"}
+
+
+def test_alike_sentences_of_two_stories_are_not_two_versions() -> None:
+    said = ("Ilse Marrow called the agreement a fair deal.", "Ines Okafor called the deal a win.")
+    assert not same_story((VELMORA, MARROW_BAY), said)  # two ports: "Marrow" is a name
+    copy = VELMORA.replace("Ilse Marrow", "Odile Farran")  # another outlet's version
+    assert same_story(
+        (VELMORA, copy), ("Ilse Marrow called it fair.", "Odile Farran called it fair.")
+    )
+    assert same_story(("the strike is over.", MARROW_BAY), said)  # names nothing: can't tell
