@@ -256,7 +256,7 @@ def fit_confidence(
         shown = {
             k: a
             for k, a in answers.items()
-            if a[0] >= (min(t, disputed) if a[3] else t) + rise[k[0]]
+            if a[0] >= (min(t + rise[k[0]], disputed) if a[3] else t + rise[k[0]])
         }
         ans = [a for k, a in shown.items() if k[1] == 0]
         right = sum(a[1] for a in ans) / n

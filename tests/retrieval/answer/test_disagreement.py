@@ -120,6 +120,22 @@ def test_a_disagreement_is_shown_at_a_lower_confidence(
     assert answer.disagreement is answered
 
 
+def test_a_long_disputed_question_is_held_only_to_disputed_confidence(
+    embedder: Embedder, rivals: Engine
+) -> None:
+    """A long question's rise (`long_confidence_rise`) is not added to what a
+    disagreement needs: the versions are shown whatever the question's length."""
+    question = "How many ferries were left idle at the Brisk quays during the stoppage this winter?"
+    config = ExtractiveConfig(
+        min_confidence=0.999, disputed_confidence=0.001, long_confidence_rise=5.0
+    )
+    answerer = ExtractiveAnswerer(embedder, config)
+    assert answerer.confidence_offset(question) > 0.1
+    answer = answerer.answer(question, rivals.search(question), as_of=None)
+    assert not answer.refused
+    assert answer.disagreement
+
+
 def test_outlets_that_agree_are_not_a_disagreement(rivals: Engine) -> None:
     answer = rivals.ask("Who leads the crews' union?")
     assert not answer.refused
