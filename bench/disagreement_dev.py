@@ -1,6 +1,7 @@
-"""Do answers show both sides when a second outlet contradicts the true passage? (dev only)
+"""Do answers show both sides when a second outlet contradicts the true passage?
 
     nice -n 10 python bench/disagreement_dev.py [--data-dir DIR] [--limit N]
+        [--values random|plausible] [--split dev|test]
 
 For each RealTimeQA dev question whose gold passage spells out its answer, a copy of
 that passage is made, attributed to another outlet and dated a day earlier, with the
@@ -11,7 +12,8 @@ scaled number; one copy per gold passage). The copies are ingested beside all th
 passages (the store is kept in --data-dir and reused), then each question is asked as
 of its date. Reported: answers quoting both the true and the false value, only the
 false one, only the true one, neither, refusals, answers flagged as a disagreement,
-and quotes per answer.
+and quotes per answer. `--split test` builds the same set from the test questions, to
+report once what was tuned on dev.
 """
 
 from __future__ import annotations
@@ -91,9 +93,9 @@ def plausible(case: dict, cases: list[dict], rng: random.Random) -> str | None:
     return None
 
 
-def counterfactuals(seed: int = 12, values: str = "random") -> list[dict]:
+def counterfactuals(seed: int = 12, values: str = "random", split: str = "dev") -> list[dict]:
     passages = {p["id"]: p for p in map(json.loads, read_lines("passages.jsonl"))}
-    qrels = [json.loads(line) for line in read_lines("qrels_dev.jsonl")]
+    qrels = [json.loads(line) for line in read_lines(f"qrels_{split}.jsonl")]
     outlets = sorted({p["source"] for p in passages.values() if p["source"]})
     cases = []
     for q in qrels:
@@ -160,10 +162,17 @@ def main() -> None:
         help="false values: another answer of the kind, or one of the sort asked (a "
         "country for a country, a scaled number), one copy per passage",
     )
+    parser.add_argument(
+        "--split",
+        choices=("dev", "test"),
+        default="dev",
+        help="the questions (and false values) of this split; test is reported once",
+    )
     args = parser.parse_args()
-    data_dir = Path(args.data_dir) / args.values
+    data_dir = Path(args.data_dir) / (args.values if args.split == "dev" else
+                                      f"{args.values}-{args.split}")  # fmt: skip
     data_dir.mkdir(parents=True, exist_ok=True)
-    cases = counterfactuals(values=args.values)
+    cases = counterfactuals(values=args.values, split=args.split)
     copies = data_dir / "counterfactuals.jsonl"
     copies.write_text("".join(json.dumps(c["copy"]) + "\n" for c in cases))
     engine = Engine(Settings(data_dir=data_dir / "store"))  # type: ignore[call-arg]

@@ -1,7 +1,7 @@
 """Fit the extractive answerer's answerability scorer on the RealTimeQA dev split.
 
     nice -n 10 .venv/bin/python bench/fit_answerability.py [--data DIR] [--folds 5] [--refresh]
-        [--stage sentence|confidence|both] [--seed N]
+        [--stage sentence|confidence|both|report] [--seed N] [--split dev|test]
 
 (`--data` is the realtimeqa folder: ../shared/eval/realtimeqa of the main checkout by default;
 from a worktree pass /work/shared/eval/realtimeqa.)
@@ -26,6 +26,10 @@ cosines (not their features: a new feature needs no new embedding). Refitting fr
 cache takes about a minute. It ends with the fictional fixtures' questions
 (tests/retrieval/answer/test_extractive.py), scored with the fitted weights: the second
 check, not fitted on.
+
+`--stage report` fits nothing: it asks the shipped answerer every question of `--split`
+with and without its gold story and prints right, wrong and both kinds of refusal. That
+is how the test split is reported, once.
 """
 
 from __future__ import annotations
@@ -81,8 +85,8 @@ class Question:
     as_of: date
 
 
-def load_questions() -> list[Question]:
-    rows = [json.loads(line) for line in (REALTIMEQA / "qrels_dev.jsonl").open()]
+def load_questions(split: str = "dev") -> list[Question]:
+    rows = [json.loads(line) for line in (REALTIMEQA / f"qrels_{split}.jsonl").open()]
     return [
         Question(r["uid"], r["question"], r["answer"], r["passage_id"],
                  date.fromisoformat(r["question_date"]))
@@ -114,9 +118,11 @@ def engine() -> Engine:
     return Engine(settings)
 
 
-def passages_per_question(questions: list[Question], refresh: bool) -> dict[str, tuple]:
+def passages_per_question(
+    questions: list[Question], refresh: bool, split: str = "dev"
+) -> dict[str, tuple]:
     """{uid: (passages as searched, passages without the gold story)}, cached."""
-    path = CACHE / "passages.pkl"
+    path = CACHE / ("passages.pkl" if split == "dev" else f"passages_{split}.pkl")
     if path.exists() and not refresh:
         return pickle.loads(path.read_bytes())
     corpus = [json.loads(line) for line in (REALTIMEQA / "passages.jsonl").open()]
@@ -219,6 +225,35 @@ def confidence_rows(
             x = answerer.confidence_features(q.text, found, scored, chosen[0])
             rows.append((n, unanswerable, right, x, len(answer.citations), answer.disagreement))
     return rows, refused
+
+
+def shipped_figures(questions: list[Question], passages: dict[str, tuple], config: dict) -> None:
+    """What the shipped answerer (its thresholds, the weights in the code) does with
+    every question and variant: nothing is fitted, so this is how the test split is
+    reported, once."""
+    eng = engine()
+    answerer = ExtractiveAnswerer(eng.embedder, ExtractiveConfig(**config))
+    right = wrong = refused_unans = disputed = 0
+    quotes: list[int] = []
+    for q in questions:
+        found, without = passages[q.uid]
+        answer = answerer.answer(q.text, found, as_of=q.as_of)
+        if not answer.refused:
+            quoted = answer_quoted(q.answer, [c.quote for c in answer.citations])
+            right += quoted
+            wrong += not quoted
+            quotes.append(len(answer.citations))
+            disputed += answer.disagreement
+        refused_unans += answerer.answer(q.text, without, as_of=q.as_of).refused
+    eng.close()
+    n = len(questions)
+    print(f"{n} questions, each asked with and without its gold story:")
+    print(f"  right                  {right / n:6.1%}  ({right})")
+    print(f"  wrong                  {wrong / n:6.1%}  ({wrong})")
+    print(f"  answerable refused     {1 - len(quotes) / n:6.1%}  ({n - len(quotes)})")
+    print(f"  unanswerable refused   {refused_unans / n:6.1%}  ({refused_unans})")
+    print(f"  quotes per answer      {np.mean(quotes or [0]):.2f}")
+    print(f"  flagged as disagreement {disputed} of {len(quotes)} answers")
 
 
 def fit_confidence(
@@ -410,15 +445,24 @@ def main() -> None:
     )
     parser.add_argument(
         "--stage",
-        choices=("sentence", "confidence", "both"),
+        choices=("sentence", "confidence", "both", "report"),
         default="both",
-        help="the sentence scorer, the confidence of the chosen answer, or both",
+        help="the sentence scorer, the confidence of the chosen answer, or both; report: "
+        "no fitting, the shipped answerer's figures",
+    )
+    parser.add_argument(
+        "--split", choices=("dev", "test"), default="dev", help="test: --stage report only"
     )
     args = parser.parse_args()
+    if args.split != "dev" and args.stage != "report":
+        parser.error("only dev is fitted on: --split test needs --stage report")
     REALTIMEQA, CACHE = args.data, args.cache
     CACHE.mkdir(parents=True, exist_ok=True)
-    questions = load_questions()
-    passages = passages_per_question(questions, args.refresh)
+    questions = load_questions(args.split)
+    passages = passages_per_question(questions, args.refresh, args.split)
+    if args.stage == "report":
+        shipped_figures(questions, passages, args.config)
+        return
     if args.stage != "sentence":
         fit_confidence(questions, passages, args.folds, args.min_right, args.seed, args.config)
         if args.stage == "confidence":
