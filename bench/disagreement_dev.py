@@ -169,8 +169,8 @@ def main() -> None:
         help="the questions (and false values) of this split; test is reported once",
     )
     args = parser.parse_args()
-    data_dir = Path(args.data_dir) / (args.values if args.split == "dev" else
-                                      f"{args.values}-{args.split}")  # fmt: skip
+    name = args.values if args.split == "dev" else f"{args.values}-{args.split}"
+    data_dir = Path(args.data_dir) / name
     data_dir.mkdir(parents=True, exist_ok=True)
     cases = counterfactuals(values=args.values, split=args.split)
     copies = data_dir / "counterfactuals.jsonl"

@@ -278,8 +278,6 @@ def fit_confidence(
     # (ExtractiveAnswerer.confidence_offset), and at most `disputed_confidence` of an
     # answer whose quotes disagree
     answerer = ExtractiveAnswerer(eng.embedder, ExtractiveConfig(**config))
-    rise = [answerer.confidence_offset(q.text) for q in questions]
-    disputed = answerer.config.disputed_confidence
     print(
         f"\nconfidence stage: {len(answers)} answers of {2 * n} (refused by the rule: "
         f"{refused[0]} answerable, {refused[1]} unanswerable), {int(y.sum())} right"
@@ -291,7 +289,7 @@ def fit_confidence(
         shown = {
             k: a
             for k, a in answers.items()
-            if a[0] >= (min(t + rise[k[0]], disputed) if a[3] else t + rise[k[0]])
+            if a[0] >= answerer.confidence_needed(questions[k[0]].text, a[3], t)
         }
         ans = [a for k, a in shown.items() if k[1] == 0]
         right = sum(a[1] for a in ans) / n

@@ -374,19 +374,28 @@ class ExtractiveAnswerer:
 
     def longness(self, question: str) -> float:
         """How far `question` is between a short and a long one (`long_question`), 0 to 1."""
-        short, long = self.config.long_question
-        return min(1.0, max(0.0, (len(words(question)) - short) / (long - short)))
+        return _ramp(len(words(question)), *self.config.long_question)
 
     def confidence_offset(self, question: str) -> float:
         """What the gate asks of `question` beyond `min_confidence`: more of a long one
         (`long_confidence_rise`), less of a very short one (`short_confidence_drop`)."""
         cfg = self.config
-        short, least = cfg.long_question[0], cfg.short_question
-        shortness = min(1.0, max(0.0, (short - len(words(question))) / (short - least)))
+        shortness = _ramp(len(words(question)), cfg.long_question[0], cfg.short_question)
         return (
             cfg.long_confidence_rise * self.longness(question)
             - cfg.short_confidence_drop * shortness
         )
+
+    def confidence_needed(
+        self, question: str, disagree: bool, threshold: float | None = None
+    ) -> float:
+        """The confidence the gate asks of an answer to `question`: `threshold` (by
+        default `min_confidence`) and the question's offset, and at most
+        `disputed_confidence`, whatever the question's length, when its quotes disagree."""
+        cfg = self.config
+        base = cfg.min_confidence if threshold is None else threshold
+        least = base + self.confidence_offset(question)
+        return min(least, cfg.disputed_confidence) if disagree else least
 
     def score(self, query: str, passages: Sequence[Passage], context: str | None = None) -> Scored:
         """The shortlisted sentences of the passages, scored against the question.
@@ -491,10 +500,8 @@ class ExtractiveAnswerer:
         alone = not context or context == query  # not a follow-up folded into the last one
         if cfg.refusal == "relevance" and cfg.min_confidence > 0 and alone:
             x = self.confidence_features(query, passages, scored, chosen[0])
-            least = cfg.min_confidence + self.confidence_offset(query)
-            if disagree:  # whatever the question's length
-                least = min(least, cfg.disputed_confidence)
-            if (confidence := answerability.confidence(x)) < least:
+            confidence = answerability.confidence(x)
+            if confidence < self.confidence_needed(query, disagree):
                 log.debug("refusing: confidence %.2f", confidence)
                 return [], False
         return quotes, disagree
@@ -692,6 +699,11 @@ class ExtractiveAnswerer:
         cfg = self.config
         bonus = cfg.search_bonus / max(1, c.passage_rank) + cfg.lede_bonus * c.lede
         return c.overlap - c.missing_names + bonus
+
+
+def _ramp(n: float, start: float, end: float) -> float:
+    """How far `n` has gone from `start` towards `end`, 0 to 1 (either way round)."""
+    return min(1.0, max(0.0, (n - start) / (end - start)))
 
 
 def _siblings(

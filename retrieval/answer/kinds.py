@@ -273,7 +273,6 @@ _NOT_NAME_START = frozenset(
     according last next earlier later today yesterday tomorrow""".split()
 )
 NOT_A_NAME = frozenset([*_WEEKDAYS, *_MONTHS, "i", "mr", "mrs", "ms", "dr"])
-_NOT_A_NAME = NOT_A_NAME
 _PLACE_LEAD = re.compile(
     r"\b(?:in|at|from|to|near|across|outside|inside|into|of)\s+$", re.IGNORECASE
 )
@@ -443,7 +442,7 @@ def _names(sentence: str) -> list[Value]:
             start, text = start + len(first) + 1, rest  # "The Harbor Gazette" -> keep the name
         text = text.rstrip(".")
         words = text.split()
-        if all(w.casefold().strip(".") in _NOT_A_NAME for w in words):
+        if all(w.casefold().strip(".") in NOT_A_NAME for w in words):
             continue
         if (
             sentence_start
